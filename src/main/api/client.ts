@@ -1,0 +1,179 @@
+// A client of the local API with the same MCloudApi contract, for the CLI and scripts.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { WebSocket } from 'ws'
+import {
+  API_INFO_FILE, API_TOKEN_FILE,
+  type ApiEvent, type ApiInfo, type CancelTaskResponse, type MCloudApi, type PeerView, type StatusResponse,
+  type SubmitTaskRequest, type SubmitTaskResponse, type TaskLogsResponse, type TaskView
+} from '../../shared/api.js'
+import { ApiClientError, isApiErrorName, PeerNotRunningError } from './errors.js'
+
+export interface ApiClientOptions {
+  /** Base URL from api.json, e.g. http://127.0.0.1:4312 */
+  url: string
+  token: string
+  /** Per-request deadline in ms; default 30 000. */
+  timeoutMs?: number
+}
+
+export interface EventStreamOptions {
+  /** Called once when the stream ends for any reason other than the returned unsubscribe. */
+  onClose?: (err?: Error) => void
+}
+
+export interface ApiClient extends MCloudApi {
+  /** Like subscribe, but resolves only once the stream is open, so no later event is missed. */
+  openEvents: (listener: (event: ApiEvent) => void, options?: EventStreamOptions) => Promise<() => void>
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000
+
+export function createApiClient (options: ApiClientOptions): ApiClient {
+  const base = options.url.replace(/\/+$/, '')
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const auth = `Bearer ${options.token}`
+
+  async function request<T> (method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: body === undefined ? { Authorization: auth } : { Authorization: auth, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs)
+      })
+    } catch (err) {
+      throw new PeerNotRunningError(`the peer API at ${base} did not answer (${describeFetchError(err)})`)
+    }
+    const text = await res.text()
+    let parsed: unknown
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text)
+    } catch {
+      parsed = undefined
+    }
+    if (res.ok) return parsed as T
+    const e = (parsed as { error?: { name?: unknown, message?: unknown, field?: unknown } } | undefined)?.error
+    const name = isApiErrorName(e?.name) ? e.name : 'InternalError'
+    const message = typeof e?.message === 'string' ? e.message : `HTTP ${res.status}`
+    throw new ApiClientError(name, message, res.status, typeof e?.field === 'string' ? e.field : undefined)
+  }
+
+  const task = (taskId: string): string => `/api/tasks/${encodeURIComponent(taskId)}`
+
+  function openEvents (listener: (event: ApiEvent) => void, streamOptions: EventStreamOptions = {}): Promise<() => void> {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/events`, { headers: { Authorization: auth } })
+    let opened = false
+    let unsubscribed = false
+    const unsubscribe = (): void => {
+      unsubscribed = true
+      ws.close()
+    }
+    return new Promise((resolve, reject) => {
+      ws.on('open', () => {
+        opened = true
+        resolve(unsubscribe)
+      })
+      ws.on('message', (data) => {
+        let event: ApiEvent
+        try {
+          event = JSON.parse(data.toString()) as ApiEvent
+        } catch {
+          return
+        }
+        listener(event)
+      })
+      ws.on('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0
+        res.resume()
+        ws.terminate()
+        const err = status === 401 || status === 403
+          ? new ApiClientError('UnauthorizedError', 'missing or invalid API token', status)
+          : new ApiClientError('InternalError', `events: HTTP ${status}`, status)
+        if (!opened) reject(err)
+      })
+      ws.on('error', (err) => {
+        if (!opened) reject(new PeerNotRunningError(`the peer API at ${base} did not answer (${describeFetchError(err)})`))
+      })
+      ws.on('close', (code, reason) => {
+        if (!opened || unsubscribed) return
+        streamOptions.onClose?.(new Error(`event stream closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`))
+      })
+    })
+  }
+
+  return {
+    status: () => request<StatusResponse>('GET', '/api/status'),
+    peers: () => request<PeerView[]>('GET', '/api/peers'),
+    listTasks: () => request<TaskView[]>('GET', '/api/tasks'),
+    getTask: (taskId) => request<TaskView>('GET', task(taskId)),
+    submitTask: (req: SubmitTaskRequest) => request<SubmitTaskResponse>('POST', '/api/tasks', req),
+    cancelTask: (taskId) => request<CancelTaskResponse>('POST', `${task(taskId)}/cancel`),
+    taskLogs: (taskId) => request<TaskLogsResponse>('GET', `${task(taskId)}/logs`),
+    subscribe: (listener) => {
+      let stop: (() => void) | undefined
+      let cancelled = false
+      openEvents(listener).then((unsubscribe) => {
+        if (cancelled) unsubscribe()
+        else stop = unsubscribe
+      }, (err: unknown) => { console.error('mcloud: event stream failed:', (err as Error).message) })
+      return () => {
+        cancelled = true
+        stop?.()
+      }
+    },
+    openEvents
+  }
+}
+
+function describeFetchError (err: unknown): string {
+  const e = err as { name?: string, message?: string, code?: string, cause?: { code?: string, message?: string } }
+  if (e?.name === 'TimeoutError') return 'timed out'
+  return e?.cause?.code ?? e?.code ?? e?.cause?.message ?? e?.message ?? String(err)
+}
+
+export interface LocalApiInfo extends ApiInfo { token: string, dataDir: string }
+
+/**
+ * Finds the peer serving `dataDir`: reads api.json and api-token and checks that the API answers.
+ * Throws PeerNotRunningError when there is nothing to talk to.
+ */
+export async function readApiInfo (dataDir: string, options: { timeoutMs?: number } = {}): Promise<LocalApiInfo> {
+  const notRunning = (why?: string): PeerNotRunningError => new PeerNotRunningError(
+    `no peer is running with data dir ${dataDir}${why === undefined ? '' : `: ${why}`}` +
+    ` (start one with: mcloud agent --data-dir ${dataDir})`
+  )
+  let info: ApiInfo
+  let token: string
+  try {
+    info = JSON.parse(await readFile(join(dataDir, API_INFO_FILE), 'utf8')) as ApiInfo
+    token = (await readFile(join(dataDir, API_TOKEN_FILE), 'utf8')).trim()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notRunning()
+    if (err instanceof SyntaxError) throw notRunning(`${API_INFO_FILE} is unreadable`)
+    throw notRunning((err as Error).message)
+  }
+  if (typeof info?.url !== 'string' || typeof info.pid !== 'number') throw notRunning(`${API_INFO_FILE} is malformed`)
+  if (!processAlive(info.pid)) throw notRunning(`stale ${API_INFO_FILE} of process ${info.pid}`)
+  try {
+    // Any HTTP answer proves a server is there; auth errors surface on the real request.
+    await fetch(`${info.url.replace(/\/+$/, '')}/api/status`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000)
+    }).then((res) => res.body?.cancel())
+  } catch (err) {
+    throw notRunning(`its API at ${info.url} did not answer: ${describeFetchError(err)}`)
+  }
+  return { ...info, token, dataDir }
+}
+
+function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,89 @@
+// WS /api/events: every authenticated client gets the peer's event stream as JSON text frames.
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { ApiEvent, MCloudApi } from '../../shared/api.js'
+
+export interface EventsSocketInit {
+  api: MCloudApi
+  /** Decides whether an upgrade may proceed; returns the HTTP status to refuse it with. */
+  authorize: (req: IncomingMessage, url: URL) => { ok: true } | { ok: false, status: number, message: string }
+  /** A client whose unsent backlog exceeds this is dropped instead of growing memory. Default 8 MiB. */
+  maxBufferedBytes?: number
+}
+
+const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024
+// Clients only listen; a small cap stops anyone from pushing large frames at the peer.
+const MAX_INBOUND_PAYLOAD = 4096
+
+export class EventsSocket {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INBOUND_PAYLOAD })
+  private readonly init: EventsSocketInit
+  private readonly maxBuffered: number
+
+  constructor (init: EventsSocketInit) {
+    this.init = init
+    this.maxBuffered = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED
+    this.wss.on('connection', (ws) => { this.serve(ws) })
+  }
+
+  /** Handles an HTTP upgrade already routed to /api/events. */
+  handleUpgrade (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    socket.on('error', () => {})
+    const verdict = this.init.authorize(req, url)
+    if (!verdict.ok) {
+      refuseUpgrade(socket, verdict.status, verdict.message)
+      return
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => { this.wss.emit('connection', ws, req) })
+  }
+
+  private serve (ws: WebSocket): void {
+    let unsubscribe: (() => void) | undefined
+    const stop = (): void => {
+      unsubscribe?.()
+      unsubscribe = undefined
+    }
+    ws.on('close', stop)
+    ws.on('error', stop)
+    // Events are one-way; anything a client sends is ignored.
+    ws.on('message', () => {})
+    try {
+      unsubscribe = this.init.api.subscribe((event: ApiEvent) => { this.send(ws, event) })
+    } catch (err) {
+      console.error('mcloud api: subscribe failed:', err)
+      ws.close(1011, 'internal error')
+    }
+    // The socket may already have closed while subscribing.
+    if (ws.readyState !== ws.OPEN) stop()
+  }
+
+  private send (ws: WebSocket, event: ApiEvent): void {
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > this.maxBuffered) {
+      ws.close(1008, 'client too slow')
+      return
+    }
+    ws.send(JSON.stringify(event))
+  }
+
+  /** Closes every client (1001 going away) and the server; safe to call twice. */
+  async close (): Promise<void> {
+    for (const ws of this.wss.clients) ws.close(1001, 'peer stopping')
+    const closing = new Promise<void>((resolve) => { this.wss.close(() => { resolve() }) })
+    // Give clients a moment to answer the close frame, then cut whoever did not.
+    const deadline = setTimeout(() => { for (const ws of this.wss.clients) ws.terminate() }, 1000)
+    await closing
+    for (const ws of this.wss.clients) ws.terminate()
+    clearTimeout(deadline)
+  }
+}
+
+function refuseUpgrade (socket: Duplex, status: number, message: string): void {
+  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Bad Request'
+  const body = JSON.stringify({ error: { name: 'UnauthorizedError', message } })
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  )
+}

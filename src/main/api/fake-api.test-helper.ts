@@ -1,0 +1,83 @@
+// An in-memory MCloudApi for the API and CLI unit tests (never used outside tests).
+import { createHash } from 'node:crypto'
+import type { ApiEvent, MCloudApi, SubmitTaskRequest, TaskView } from '../../shared/api.js'
+
+export const FAKE_PEER_ID = '12D3KooWFakePeerFakePeerFakePeerFakePeerFakePeer1'
+
+export interface FakeApi extends MCloudApi {
+  emit: (event: ApiEvent) => void
+  tasks: Map<string, TaskView>
+  listenerCount: () => number
+  /** When set, the next call of this method throws it. */
+  failNext: { method?: keyof MCloudApi, error?: Error }
+}
+
+export function createFakeApi (): FakeApi {
+  const listeners = new Set<(event: ApiEvent) => void>()
+  const tasks = new Map<string, TaskView>()
+  const failNext: FakeApi['failNext'] = {}
+  const maybeFail = (method: keyof MCloudApi): void => {
+    if (failNext.method === method && failNext.error !== undefined) {
+      const err = failNext.error
+      failNext.method = undefined
+      failNext.error = undefined
+      throw err
+    }
+  }
+  const notFound = (taskId: string): Error => Object.assign(new Error(`no task ${taskId}`), { name: 'NotFoundError' })
+  const get = (taskId: string): TaskView => {
+    const t = tasks.get(taskId)
+    if (t === undefined) throw notFound(taskId)
+    return t
+  }
+  const emit = (event: ApiEvent): void => { for (const l of listeners) l(event) }
+
+  return {
+    tasks,
+    failNext,
+    emit,
+    listenerCount: () => listeners.size,
+    status: async () => {
+      maybeFail('status')
+      return {
+        peerId: FAKE_PEER_ID, name: 'fake', version: '0.1.0', addrs: [`/ip4/127.0.0.1/tcp/1/p2p/${FAKE_PEER_ID}`],
+        peers: 0, apiUrl: '', dataDir: '/tmp/x', orgFingerprint: 'abcd', leaseTtlMs: 10_000, sharing: 'on',
+        executor: 'fake', runningTasks: 0, startedAt: 0
+      }
+    },
+    peers: async () => { maybeFail('peers'); return [] },
+    listTasks: async () => { maybeFail('listTasks'); return [...tasks.values()] },
+    getTask: async (taskId) => { maybeFail('getTask'); return get(taskId) },
+    submitTask: async (req: SubmitTaskRequest) => {
+      maybeFail('submitTask')
+      const taskId = createHash('sha256').update(JSON.stringify(req) + String(tasks.size)).digest('hex')
+      const view: TaskView = {
+        taskId, status: 'queued', epoch: 0, holder: null, attempts: 0, exitCode: null, error: null,
+        submitter: FAKE_PEER_ID, image: req.image, command: req.command, mine: true, updatedAt: Date.now()
+      }
+      tasks.set(taskId, view)
+      emit({ type: 'task:state', task: view })
+      return { taskId }
+    },
+    cancelTask: async (taskId) => {
+      maybeFail('cancelTask')
+      const t = get(taskId)
+      if (t.status === 'succeeded' || t.status === 'failed') {
+        throw Object.assign(new Error('task already finished'), { name: 'ConflictError' })
+      }
+      const next: TaskView = { ...t, status: 'cancelled' }
+      tasks.set(taskId, next)
+      emit({ type: 'task:state', task: next })
+      return { taskId, status: 'cancelled' }
+    },
+    taskLogs: async (taskId) => {
+      maybeFail('taskLogs')
+      get(taskId)
+      return { taskId, lines: [{ taskId, epoch: 1, stream: 'stdout', line: 'hello', at: 1 }], complete: false }
+    },
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// The HTTP handlers: one per line of API_ROUTES, each a thin adapter over MCloudApi.
+import { API_ROUTES, submitTaskRequestSchema, taskIdParamSchema, type MCloudApi } from '../../shared/api.js'
+import { describeIssue, HttpError, validationError } from './errors.js'
+
+export type RouteName = keyof typeof API_ROUTES
+export type HttpRouteName = Exclude<RouteName, 'events'>
+
+export interface RouteRequest {
+  params: Record<string, string>
+  /** Parsed JSON body; only read for routes listed in ROUTES_WITH_BODY. */
+  body: unknown
+}
+
+export interface RouteResult { status: number, body: unknown }
+
+type Handler = (api: MCloudApi, req: RouteRequest) => Promise<RouteResult>
+
+export const ROUTES_WITH_BODY: ReadonlySet<HttpRouteName> = new Set(['submitTask'])
+
+const ok = (body: unknown): RouteResult => ({ status: 200, body })
+
+function taskIdOf (params: Record<string, string>): string {
+  const parsed = taskIdParamSchema.safeParse(params)
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]
+    throw validationError('id', first?.message ?? 'invalid task id')
+  }
+  return parsed.data.id
+}
+
+// Typed by HttpRouteName so adding a route to the contract without a handler fails to compile.
+const HANDLERS: Record<HttpRouteName, Handler> = {
+  status: async (api) => ok(await api.status()),
+  peers: async (api) => ok(await api.peers()),
+  listTasks: async (api) => ok(await api.listTasks()),
+  getTask: async (api, req) => ok(await api.getTask(taskIdOf(req.params))),
+  submitTask: async (api, req) => {
+    const parsed = submitTaskRequestSchema.safeParse(req.body)
+    if (!parsed.success) {
+      const { field, message } = describeIssue(parsed.error.issues[0]!)
+      throw validationError(field, message)
+    }
+    return { status: 201, body: await api.submitTask(parsed.data) }
+  },
+  cancelTask: async (api, req) => ok(await api.cancelTask(taskIdOf(req.params))),
+  taskLogs: async (api, req) => ok(await api.taskLogs(taskIdOf(req.params)))
+}
+
+interface CompiledRoute {
+  name: RouteName
+  method: string
+  segments: string[]
+}
+
+const COMPILED: CompiledRoute[] = Object.entries(API_ROUTES).map(([name, spec]) => {
+  const [method = '', path = ''] = spec.split(' ')
+  return { name: name as RouteName, method, segments: path.split('/').filter((s) => s !== '') }
+})
+
+function matchPath (route: CompiledRoute, segments: string[]): Record<string, string> | undefined {
+  if (route.segments.length !== segments.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < segments.length; i++) {
+    const want = route.segments[i]!
+    const got = segments[i]!
+    if (want.startsWith(':')) params[want.slice(1)] = got
+    else if (want !== got) return undefined
+  }
+  return params
+}
+
+export type RouteMatch =
+  | { kind: 'http', name: HttpRouteName, params: Record<string, string> }
+  | { kind: 'ws' }
+
+/** Resolves method + path to a route, or throws 404 / 405 (with an Allow header). */
+export function matchRoute (method: string, pathname: string): RouteMatch {
+  let segments: string[]
+  try {
+    segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s))
+  } catch {
+    throw new HttpError(400, 'ValidationError', 'path: malformed percent-encoding', 'path')
+  }
+  const allowed: string[] = []
+  for (const route of COMPILED) {
+    const params = matchPath(route, segments)
+    if (params === undefined) continue
+    if (route.method === 'WS') {
+      if (method === 'GET') return { kind: 'ws' }
+      allowed.push('GET')
+    } else if (route.method === method) {
+      return { kind: 'http', name: route.name as HttpRouteName, params }
+    } else {
+      allowed.push(route.method)
+    }
+  }
+  if (allowed.length > 0) {
+    throw new HttpError(405, 'NotFoundError', `method ${method} not allowed on ${pathname}`, undefined, { Allow: allowed.join(', ') })
+  }
+  throw new HttpError(404, 'NotFoundError', `no route ${method} ${pathname}`)
+}
+
+/** Whether an HTTP upgrade targets the WS route of the contract. */
+export function isEventsPath (pathname: string): boolean {
+  try {
+    return matchRoute('GET', pathname).kind === 'ws'
+  } catch {
+    return false
+  }
+}
+
+export function runRoute (api: MCloudApi, name: HttpRouteName, req: RouteRequest): Promise<RouteResult> {
+  return HANDLERS[name](api, req)
+}

@@ -1,0 +1,226 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import type { ApiEvent, ApiInfo } from '../../shared/api.js'
+import { createFakeApi, FAKE_PEER_ID, type FakeApi } from './fake-api.test-helper.js'
+import { startApiServer, type ApiServer } from './server.js'
+
+let dataDir: string
+let api: FakeApi
+let server: ApiServer
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'mcloud-api-'))
+  api = createFakeApi()
+  server = await startApiServer(api, { dataDir, port: 0 })
+})
+
+afterEach(async () => {
+  await server.close()
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+const call = (path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> => {
+  const headers = new Headers(init.headers)
+  const token = init.token === undefined ? server.token : init.token
+  if (token !== null) headers.set('Authorization', `Bearer ${token}`)
+  return fetch(server.url + path, { ...init, headers })
+}
+
+const post = (path: string, body: string): Promise<Response> =>
+  call(path, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })
+
+describe('auth and files', () => {
+  it('rejects HTTP requests without or with a wrong token, leaking nothing', async () => {
+    for (const token of [null, 'wrong', server.token + 'x']) {
+      const res = await call('/api/status', { token })
+      expect(res.status).toBe(401)
+      expect(await res.json()).toEqual({ error: { name: 'UnauthorizedError', message: 'missing or invalid API token' } })
+    }
+    expect((await call('/api/status')).status).toBe(200)
+  })
+
+  it('keeps the token in a 0600 file and reuses it on restart', async () => {
+    const file = join(dataDir, 'api-token')
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    expect((await readFile(file, 'utf8')).trim()).toBe(server.token)
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    await server.close()
+    server = await startApiServer(api, { dataDir })
+    expect(server.token).toBe((await readFile(file, 'utf8')).trim())
+  })
+
+  it('writes api.json (0600) while listening and removes it on close', async () => {
+    const file = join(dataDir, 'api.json')
+    const info = JSON.parse(await readFile(file, 'utf8')) as ApiInfo
+    expect(info).toEqual({ url: server.url, port: server.port, pid: process.pid, peerId: FAKE_PEER_ID })
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    await server.close()
+    await expect(stat(file)).rejects.toThrow(/ENOENT/)
+    await server.close()
+  })
+
+  it('closes when its signal aborts', async () => {
+    await server.close()
+    const ac = new AbortController()
+    server = await startApiServer(api, { dataDir, signal: ac.signal })
+    ac.abort()
+    await server.close()
+    await expect(stat(join(dataDir, 'api.json'))).rejects.toThrow(/ENOENT/)
+  })
+
+  it('rejects a foreign Origin and sends no CORS headers', async () => {
+    const res = await call('/api/status', { headers: { Origin: 'http://evil.example' } })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    expect((await call('/api/status', { headers: { Origin: server.url } })).status).toBe(200)
+  })
+
+  it('says clearly when the port is taken', async () => {
+    await expect(startApiServer(api, { dataDir, port: server.port })).rejects.toThrow(`API port ${server.port} on 127.0.0.1 is already in use`)
+  })
+
+  it('replaces a malformed token file', async () => {
+    await server.close()
+    await writeFile(join(dataDir, 'api-token'), 'short', { mode: 0o644 })
+    server = await startApiServer(api, { dataDir })
+    expect(server.token).not.toBe('short')
+    expect((await stat(join(dataDir, 'api-token'))).mode & 0o777).toBe(0o600)
+  })
+})
+
+describe('routes', () => {
+  it('submits, lists, gets, cancels and reads logs', async () => {
+    const created = await post('/api/tasks', JSON.stringify({ image: 'busybox', command: ['echo', 'hi'] }))
+    expect(created.status).toBe(201)
+    const { taskId } = await created.json() as { taskId: string }
+    const list = await (await call('/api/tasks')).json() as Array<{ taskId: string }>
+    expect(list.map((t) => t.taskId)).toEqual([taskId])
+    expect((await (await call(`/api/tasks/${taskId}`)).json() as { image: string }).image).toBe('busybox')
+    expect(await (await post(`/api/tasks/${taskId}/cancel`, '')).json()).toEqual({ taskId, status: 'cancelled' })
+    const logs = await (await call(`/api/tasks/${taskId}/logs`)).json() as { lines: unknown[] }
+    expect(logs.lines).toHaveLength(1)
+    expect((await call('/api/peers')).status).toBe(200)
+  })
+
+  it('names the invalid field', async () => {
+    const cases: Array<[string, string]> = [
+      [JSON.stringify({ image: '', command: ['x'] }), 'image'],
+      [JSON.stringify({ image: 'a', command: [] }), 'command'],
+      [JSON.stringify({ image: 'a', command: ['x'], memoryMb: 1 }), 'memoryMb'],
+      [JSON.stringify({ image: 'a', command: ['x'], env: { '1A': 'b' } }), 'env'],
+      [JSON.stringify({ image: 'a', command: ['x'], bogus: 1 }), 'bogus'],
+      [JSON.stringify(['not an object']), 'body'],
+      ['{not json', 'body'],
+      ['', 'body']
+    ]
+    for (const [body, field] of cases) {
+      const res = await post('/api/tasks', body)
+      expect(res.status, body).toBe(400)
+      const err = (await res.json() as { error: { name: string, field: string, message: string } }).error
+      expect(err.name).toBe('ValidationError')
+      expect(err.field).toBe(field)
+      expect(err.message.startsWith(`${field}: `)).toBe(true)
+    }
+  })
+
+  it('validates the task id parameter', async () => {
+    const res = await call('/api/tasks/abc')
+    expect(res.status).toBe(400)
+    expect((await res.json() as { error: { field: string } }).error.field).toBe('id')
+  })
+
+  it('answers 404 for unknown routes and tasks, 405 for wrong methods', async () => {
+    const unknown = await call('/api/nope')
+    expect(unknown.status).toBe(404)
+    expect((await unknown.json() as { error: { name: string } }).error.name).toBe('NotFoundError')
+    const missing = await call(`/api/tasks/${'a'.repeat(64)}`)
+    expect(missing.status).toBe(404)
+    expect((await missing.json() as { error: { message: string } }).error.message).toContain('no task')
+    const wrong = await call('/api/status', { method: 'DELETE' })
+    expect(wrong.status).toBe(405)
+    expect(wrong.headers.get('allow')).toBe('GET')
+  })
+
+  it('rejects bodies over 64 KiB with 413', async () => {
+    const res = await post('/api/tasks', JSON.stringify({ image: 'a', command: ['x'.repeat(70 * 1024)] }))
+    expect(res.status).toBe(413)
+    expect((await call('/api/status')).status).toBe(200)
+  })
+
+  it('rejects a streamed (chunked) body once it passes 64 KiB', async () => {
+    const { request } = await import('node:http')
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/api/tasks`, {
+        method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' }
+      }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      req.on('error', reject)
+      for (let i = 0; i < 10; i++) req.write('x'.repeat(16 * 1024))
+      req.end()
+    })
+    expect(status).toBe(413)
+    expect((await call('/api/status')).status).toBe(200)
+  })
+
+  it('maps implementation errors and hides internal ones', async () => {
+    api.failNext.method = 'status'
+    api.failNext.error = Object.assign(new Error('busy'), { name: 'ConflictError' })
+    const conflict = await call('/api/status')
+    expect(conflict.status).toBe(409)
+    expect(await conflict.json()).toEqual({ error: { name: 'ConflictError', message: 'busy' } })
+
+    api.failNext.method = 'status'
+    api.failNext.error = new Error('secret /home/alice/.ssh path')
+    const original = console.error
+    console.error = () => {}
+    const internal = await call('/api/status').finally(() => { console.error = original })
+    expect(internal.status).toBe(500)
+    expect(await internal.json()).toEqual({ error: { name: 'InternalError', message: 'internal error' } })
+  })
+})
+
+describe('WS /api/events', () => {
+  const wsUrl = (): string => `${server.url.replace('http', 'ws')}/api/events`
+
+  const refusedStatus = (ws: WebSocket): Promise<number> => new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0) })
+    ws.on('open', () => { reject(new Error('opened')) })
+    ws.on('error', () => {})
+  })
+
+  it('refuses connections without or with a wrong token', async () => {
+    expect(await refusedStatus(new WebSocket(wsUrl()))).toBe(401)
+    expect(await refusedStatus(new WebSocket(`${wsUrl()}?token=wrong`))).toBe(401)
+    expect(await refusedStatus(new WebSocket(wsUrl(), { headers: { Authorization: 'Bearer wrong' } }))).toBe(401)
+    expect(await refusedStatus(new WebSocket(wsUrl(), { headers: { Authorization: `Bearer ${server.token}` }, origin: 'http://evil.example' }))).toBe(403)
+    expect(api.listenerCount()).toBe(0)
+  })
+
+  it('streams events to authenticated clients (header or ?token=) and unsubscribes on close', async () => {
+    const clients = [
+      new WebSocket(wsUrl(), { headers: { Authorization: `Bearer ${server.token}` } }),
+      new WebSocket(`${wsUrl()}?token=${server.token}`)
+    ]
+    await Promise.all(clients.map((ws) => new Promise((resolve) => ws.once('open', resolve))))
+    const received = clients.map((ws) => new Promise<ApiEvent>((resolve) => {
+      ws.once('message', (data) => { resolve(JSON.parse(data.toString()) as ApiEvent) })
+    }))
+    const event: ApiEvent = { type: 'peer:connect', peerId: FAKE_PEER_ID }
+    api.emit(event)
+    expect(await Promise.all(received)).toEqual([event, event])
+    expect(api.listenerCount()).toBe(2)
+    clients[0]!.close()
+    await new Promise((resolve) => clients[0]!.once('close', resolve))
+    await expect.poll(() => api.listenerCount()).toBe(1)
+    const closed = new Promise<number>((resolve) => clients[1]!.once('close', resolve))
+    await server.close()
+    expect(await closed).toBe(1001)
+    expect(api.listenerCount()).toBe(0)
+  })
+
+  it('answers a plain HTTP GET on the events path without crashing', async () => {
+    expect((await call('/api/events')).status).toBe(426)
+  })
+})

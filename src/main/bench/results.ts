@@ -1,0 +1,28 @@
+// Where results go: bench/results/<experiment>-<ISO time>.json with the command line and the
+// machine, and the one-line JSON summary that is always the last line of stdout.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** bench/results at the repository root, from src/main/bench (tsx) or dist/main/bench (built). */
+export const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bench/results')
+
+export function machineInfo (): object {
+  const list = cpus()
+  return { cpus: list.length, cpuModel: list[0]?.model ?? 'unknown', totalMemMb: Math.round(totalmem() / 2 ** 20), node: process.version, platform: `${process.platform}-${process.arch}` }
+}
+
+/** One summary → that object; several → an array (one line either way). */
+export function summaryLine (summaries: object[]): string {
+  return JSON.stringify(summaries.length === 1 ? summaries[0] : summaries)
+}
+
+export async function writeResults (experiment: string, argv: string[], startedAt: Date, summaries: object[], dir = RESULTS_DIR): Promise<string> {
+  // Colons are legal on Linux but not on every filesystem a results dir gets copied to.
+  const path = join(dir, `${experiment}-${startedAt.toISOString().replace(/:/g, '-')}.json`)
+  await mkdir(dirname(path), { recursive: true })
+  const body = { command: `npm run bench -- ${[experiment, ...argv].join(' ')}`, startedAt: startedAt.toISOString(), machine: machineInfo(), results: summaries }
+  await writeFile(path, JSON.stringify(body, null, 2) + '\n')
+  return path
+}

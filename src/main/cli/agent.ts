@@ -1,0 +1,122 @@
+// mcloud agent: runs a peer in the foreground until SIGINT/SIGTERM.
+import { resolve } from 'node:path'
+import type { StatusResponse } from '../../shared/api.js'
+import type { PeerConfig } from '../peer/index.js'
+import { firstLine, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
+import type { CliIo } from './io.js'
+
+export const AGENT_OPTIONS = {
+  'data-dir': { type: 'string' },
+  name: { type: 'string' },
+  'api-port': { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  bootstrap: { type: 'string', multiple: true },
+  'org-key': { type: 'string' },
+  'lease-ttl': { type: 'string' },
+  'no-mdns': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+// Lease TTL bounds of the task state record (shared/schemas: ttlMs 500 … 600 000).
+const MIN_LEASE_TTL_S = 0.5
+const MAX_LEASE_TTL_S = 600
+
+/** Maps agent flags to a PeerConfig, or throws a UsageError naming the flag. */
+export function buildPeerConfig (argv: string[], env: CliIo['env']): PeerConfig {
+  const { values: v } = parseCommandArgs('agent', argv, AGENT_OPTIONS, false)
+  const config: PeerConfig = { dataDir: resolveDataDir(v['data-dir'], env) }
+  if (v.name !== undefined) {
+    if (v.name.trim() === '' || v.name.length > 64) throw new UsageError('--name: expected 1 to 64 characters')
+    config.name = v.name
+  }
+  if (v['api-port'] !== undefined) config.apiPort = parseIntFlag('--api-port', v['api-port'], 0, 65535)
+  if (v.listen !== undefined) config.listen = v.listen.map((a) => checkMultiaddr('--listen', a))
+  if (v.bootstrap !== undefined) config.bootstrap = v.bootstrap.map((a) => checkMultiaddr('--bootstrap', a))
+  if (v['org-key'] !== undefined) {
+    if (v['org-key'].trim() === '') throw new UsageError('--org-key: expected a file')
+    config.orgKeyFile = resolve(v['org-key'])
+  }
+  if (v['lease-ttl'] !== undefined) {
+    const seconds = parseNumberFlag('--lease-ttl', v['lease-ttl'], 'seconds')
+    if (seconds < MIN_LEASE_TTL_S || seconds > MAX_LEASE_TTL_S) {
+      throw new UsageError(`--lease-ttl: must be between ${MIN_LEASE_TTL_S} and ${MAX_LEASE_TTL_S} seconds`)
+    }
+    config.leaseTtlMs = Math.round(seconds * 1000)
+  }
+  if (v['no-mdns'] === true) config.mdns = false
+  return config
+}
+
+function checkMultiaddr (flag: string, addr: string): string {
+  if (!/^\/[a-z0-9]+\/\S+$/.test(addr)) throw new UsageError(`${flag}: expected a multiaddr like /ip4/0.0.0.0/tcp/4001, got "${addr}"`)
+  return addr
+}
+
+export async function agentCommand (argv: string[], io: CliIo): Promise<number> {
+  const config = buildPeerConfig(argv, io.env)
+
+  // Handlers go in before the start so a Ctrl+C during start still stops the peer gracefully.
+  let stopRequested!: () => void
+  const stopping = new Promise<void>((resolve) => { stopRequested = resolve })
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++
+    if (signals > 1) {
+      io.stderr.write(`mcloud: ${signal} again, exiting now\n`)
+      process.exit(1)
+    }
+    io.stderr.write(`mcloud: ${signal}, stopping (handing leases back; ${signal} again to exit now)\n`)
+    stopRequested()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const onAbort = (): void => { stopRequested() }
+  io.signal?.addEventListener('abort', onAbort, { once: true })
+  if (io.signal?.aborted === true) stopRequested()
+
+  try {
+    // Imported here so client commands never load libp2p.
+    const { createPeer } = await import('../peer/index.js')
+    let peer: Awaited<ReturnType<typeof createPeer>>
+    try {
+      peer = await createPeer(config)
+    } catch (err) {
+      io.stderr.write(`mcloud: agent: ${firstLine(err)}\n`)
+      return 1
+    }
+    try {
+      io.stdout.write(formatStarted(await peer.status(), peer.apiUrl))
+    } catch (err) {
+      io.stderr.write(`mcloud: agent: status unavailable: ${firstLine(err)}\n`)
+    }
+    await stopping
+    try {
+      await peer.stop()
+    } catch (err) {
+      io.stderr.write(`mcloud: agent: stop failed: ${firstLine(err)}\n`)
+      return 1
+    }
+    io.stderr.write('mcloud: stopped\n')
+    return 0
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    io.signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+function formatStarted (s: StatusResponse, apiUrl: string | undefined): string {
+  const rows: Array<[string, string]> = [
+    ['peer id', s.peerId],
+    ['name', s.name],
+    ...(s.addrs.length === 0 ? [['listening', '-'] as [string, string]] : s.addrs.map((a, i): [string, string] => [i === 0 ? 'listening' : '', a])),
+    ['api', apiUrl ?? (s.apiUrl === '' ? 'disabled' : s.apiUrl)],
+    ['data dir', s.dataDir],
+    ['org key', s.orgFingerprint],
+    ['executor', s.executor],
+    ['lease ttl', `${s.leaseTtlMs / 1000} s`]
+  ]
+  return `mcloud agent ${s.version} running\n` +
+    rows.map(([k, v]) => `  ${k.padEnd(10)} ${v}`).join('\n') +
+    '\nPress Ctrl+C to stop (running tasks are handed back to the pool).\n'
+}

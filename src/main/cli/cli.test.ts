@@ -1,0 +1,203 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { TaskView } from '../../shared/api.js'
+import { createFakeApi, FAKE_PEER_ID, type FakeApi } from '../api/fake-api.test-helper.js'
+import { startApiServer, type ApiServer } from '../api/index.js'
+import { buildPeerConfig } from './agent.js'
+import { resolveDataDir } from './args.js'
+import { runCli } from './run.js'
+import { buildSubmitRequest } from './tasks.js'
+
+interface Run { code: number, stdout: string, stderr: string }
+
+async function cli (argv: string[], env: Record<string, string | undefined> = {}, signal?: AbortSignal): Promise<Run> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => { stdout += t } },
+    stderr: { write: (t: string) => { stderr += t } },
+    env,
+    signal
+  })
+  return { code, stdout, stderr }
+}
+
+let dataDir: string
+/** Puts --data-dir right after the command, so it never lands behind a `--`. */
+const withDataDir = (argv: string[]): string[] => [argv[0]!, '--data-dir', dataDir, ...argv.slice(1)]
+beforeEach(async () => { dataDir = await mkdtemp(join(tmpdir(), 'mcloud-cli-')) })
+afterEach(async () => { await rm(dataDir, { recursive: true, force: true }) })
+
+describe('bad input: one line naming the field, exit 2', () => {
+  const cases: Array<[string[], string]> = [
+    [['submit', '--cmd', 'x'], '--image: is required'],
+    [['submit', '--image', 'x'], '--cmd: a command is required'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--mem', 'abc'], '--mem: expected a size like 256m or 1g'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--mem', '1m'], '--mem: memory must be at least 16 MiB'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--cpu', '-1'], '--cpu: cpu must be at least 0.1'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--cpu', 'two'], '--cpu: expected a number'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--timeout', '1.5'], '--timeout: timeout must be whole seconds'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--env', 'X'], '--env: expected K=V, got "X"'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--env', '1X=2'], '--env: env names are letters'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--max-attempts', '0'], '--max-attempts:'],
+    [['submit', '--image', 'has space', '--cmd', 'y'], '--image: image must not contain spaces'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--', 'z'], '--cmd: give either'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--bogus'], '--bogus: unknown option'],
+    [['submit', '--image'], '--image: expected a value'],
+    [['submit', '--image', 'x', '--cmd', 'y', '--retry-on-failure=yes'], '--retry-on-failure: does not take a value'],
+    [['ps', 'extra'], 'unexpected argument "extra"'],
+    [['logs'], 'TASK: a task id is required'],
+    [['logs', 'xyz'], 'TASK: expected a task id'],
+    [['cancel', 'abc12'], 'TASK: expected a task id'],
+    [['cancel', 'g'.repeat(64)], 'TASK: expected a task id'],
+    [['agent', '--api-port', '70000'], '--api-port: must be between 0 and 65535'],
+    [['agent', '--lease-ttl', 'soon'], '--lease-ttl: expected seconds'],
+    [['agent', '--lease-ttl', '0.1'], '--lease-ttl: must be between'],
+    [['agent', '--listen', 'localhost:4001'], '--listen: expected a multiaddr'],
+    [['frobnicate'], 'unknown command "frobnicate"']
+  ]
+  for (const [argv, message] of cases) {
+    it(argv.join(' '), async () => {
+      const r = await cli(withDataDir(argv))
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1)
+      expect(r.stderr).toContain(`mcloud: ${message}`)
+    })
+  }
+})
+
+describe('no peer running: exit 3', () => {
+  for (const argv of [['status'], ['peers'], ['ps', '--json'], ['submit', '--image', 'x', '--cmd', 'y'], ['logs', 'abcdef'], ['cancel', 'a'.repeat(64)]]) {
+    it(argv[0]!, async () => {
+      const r = await cli(withDataDir(argv))
+      expect(r.code).toBe(3)
+      expect(r.stderr).toBe(`mcloud: no peer is running with data dir ${dataDir} (start one with: mcloud agent --data-dir ${dataDir})\n`)
+    })
+  }
+  it('finds the data dir through MCLOUD_DATA_DIR', async () => {
+    const r = await cli(['status'], { MCLOUD_DATA_DIR: dataDir })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain(dataDir)
+  })
+})
+
+describe('help and version', () => {
+  it('prints usage', async () => {
+    for (const argv of [['--help'], ['help'], ['-h']]) {
+      const r = await cli(argv)
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('Usage: mcloud <command>')
+    }
+    expect((await cli(['submit', '--help'])).stdout).toContain('--retry-on-failure')
+    expect((await cli(['help', 'logs'])).stdout).toContain('--follow')
+    expect((await cli(['agent', '-h'])).stdout).toContain('--no-mdns')
+    expect((await cli([])).code).toBe(2)
+  })
+  it('prints the version', async () => {
+    const r = await cli(['--version'])
+    expect(r).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' })
+  })
+})
+
+describe('argument mapping', () => {
+  it('builds a submit request', () => {
+    const { request } = buildSubmitRequest(['--image', 'busybox', '--cmd', 'echo hi && exit 3', '--cpu', '0.5', '--mem', '1g',
+      '--timeout', '60', '--env', 'A=1', '--env', 'B=x=y', '--max-attempts', '2', '--retry-on-failure'])
+    expect(request).toEqual({
+      image: 'busybox', command: ['sh', '-c', 'echo hi && exit 3'], cpu: 0.5, memoryMb: 1024, timeoutSec: 60,
+      env: { A: '1', B: 'x=y' }, maxAttempts: 2, retryOnFailure: true
+    })
+    expect(buildSubmitRequest(['--image', 'busybox', '--', 'echo', '--cmd', '-x']).request.command).toEqual(['echo', '--cmd', '-x'])
+  })
+  it('builds a peer config', () => {
+    const config = buildPeerConfig(['--data-dir', 'rel', '--name', 'n', '--api-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0',
+      '--listen', '/ip4/127.0.0.1/tcp/1', '--bootstrap', '/ip4/1.2.3.4/tcp/1/p2p/x', '--org-key', 'k', '--lease-ttl', '2.5', '--no-mdns'], {})
+    expect(config).toEqual({
+      dataDir: join(process.cwd(), 'rel'), name: 'n', apiPort: 0, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/1'],
+      bootstrap: ['/ip4/1.2.3.4/tcp/1/p2p/x'], orgKeyFile: join(process.cwd(), 'k'), leaseTtlMs: 2500, mdns: false
+    })
+  })
+  it('defaults the data dir', () => {
+    expect(resolveDataDir(undefined, {})).toMatch(/\.mutual-cloud$/)
+    expect(resolveDataDir(undefined, { MCLOUD_DATA_DIR: '/x/y' })).toBe('/x/y')
+    expect(resolveDataDir('/a', { MCLOUD_DATA_DIR: '/x/y' })).toBe('/a')
+  })
+})
+
+describe('against a running API (fake peer)', () => {
+  let api: FakeApi
+  let server: ApiServer
+  beforeEach(async () => {
+    api = createFakeApi()
+    server = await startApiServer(api, { dataDir })
+  })
+  afterEach(async () => { await server.close() })
+  const run = (...argv: string[]): Promise<Run> => cli(withDataDir(argv))
+
+  it('status, submit, ps, cancel, logs with --json', async () => {
+    const status = await run('status', '--json')
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout)).toMatchObject({ peerId: FAKE_PEER_ID })
+    const submitted = await run('submit', '--image', 'busybox', '--cmd', 'echo hi', '--json')
+    const { taskId } = JSON.parse(submitted.stdout) as { taskId: string }
+    expect(taskId).toMatch(/^[0-9a-f]{64}$/)
+    expect(api.tasks.get(taskId)?.command).toEqual(['sh', '-c', 'echo hi'])
+    const ps = JSON.parse((await run('ps', '--json')).stdout) as TaskView[]
+    expect(ps.map((t) => t.taskId)).toEqual([taskId])
+    expect(JSON.parse((await run('peers', '--json')).stdout)).toEqual([])
+    const logs = JSON.parse((await run('logs', taskId.slice(0, 8), '--json')).stdout) as { lines: unknown[] }
+    expect(logs.lines).toHaveLength(1)
+    const cancelled = await run('cancel', taskId.slice(0, 6).toUpperCase(), '--json')
+    expect(JSON.parse(cancelled.stdout)).toEqual({ taskId, status: 'cancelled' })
+  })
+
+  it('prints readable text', async () => {
+    const { stdout: taskId } = await run('submit', '--image', 'busybox', '--', 'echo', 'hi')
+    expect(taskId.trim()).toMatch(/^[0-9a-f]{64}$/)
+    const ps = await run('ps')
+    expect(ps.stdout).toMatch(/^TASK\s+STATUS\s+EPOCH\s+HOLDER\s+ATTEMPTS\s+EXIT\s+IMAGE\n/)
+    expect(ps.stdout).toContain(`${taskId.slice(0, 12)}  queued`)
+    expect((await run('status')).stdout).toContain(`peer id    ${FAKE_PEER_ID}`)
+    expect((await run('logs', taskId.trim())).stdout).toBe('hello\n')
+  })
+
+  it('maps API errors to exit codes', async () => {
+    api.failNext.method = 'submitTask'
+    api.failNext.error = Object.assign(new Error('memoryMb: more than any peer lends'), { name: 'ValidationError', field: 'memoryMb' })
+    const invalid = await run('submit', '--image', 'busybox', '--cmd', 'x')
+    expect(invalid).toMatchObject({ code: 2, stderr: 'mcloud: --mem: more than any peer lends\n' })
+    const missing = await run('cancel', 'f'.repeat(64))
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^mcloud: not found: no task f+\n$/)
+    expect((await run('logs', 'abcdef')).stderr).toBe('mcloud: TASK: no task starts with "abcdef"\n')
+  })
+
+  it('logs --follow streams until the task ends', async () => {
+    const { stdout } = await run('submit', '--image', 'busybox', '--cmd', 'x')
+    const taskId = stdout.trim()
+    const following = run('logs', taskId, '--follow')
+    await expect.poll(() => api.listenerCount()).toBe(1)
+    const task = api.tasks.get(taskId)!
+    api.emit({ type: 'task:log', line: { taskId, epoch: 1, stream: 'stdout', line: 'second', at: 2 } })
+    api.emit({ type: 'task:log', line: { taskId: 'other', epoch: 1, stream: 'stdout', line: 'not mine', at: 2 } })
+    api.emit({ type: 'task:log', line: { taskId, epoch: 1, stream: 'stderr', line: 'oops', at: 3 } })
+    api.emit({ type: 'task:state', task: { ...task, status: 'running', epoch: 1 } })
+    api.emit({ type: 'task:state', task: { ...task, status: 'succeeded', epoch: 1, exitCode: 0 } })
+    const r = await following
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe('hello\nsecond\n')
+    expect(r.stderr).toBe('oops\n')
+    await expect.poll(() => api.listenerCount()).toBe(0)
+  })
+
+  it('logs --follow exits at once for a finished task', async () => {
+    const { stdout } = await run('submit', '--image', 'busybox', '--cmd', 'x')
+    const taskId = stdout.trim()
+    api.tasks.set(taskId, { ...api.tasks.get(taskId)!, status: 'failed', exitCode: 1 })
+    const r = await run('logs', taskId, '-f')
+    expect(r).toEqual({ code: 0, stdout: 'hello\n', stderr: '' })
+  })
+})

@@ -1,0 +1,20 @@
+// What a command needs from the outside world; process streams in index.ts, fakes in tests.
+import { createApiClient, readApiInfo, type ApiClient } from '../api/index.js'
+import type { CliEnv } from './args.js'
+
+export interface CliIo {
+  stdout: { write: (text: string) => unknown }
+  stderr: { write: (text: string) => unknown }
+  env: CliEnv
+  /** Aborting stops a running agent or `logs --follow`, like SIGINT does. */
+  signal?: AbortSignal
+}
+
+/** Finds the peer serving dataDir (PeerNotRunningError when there is none). */
+export async function connect (dataDir: string): Promise<ApiClient> {
+  return createApiClient(await readApiInfo(dataDir))
+}
+
+export const printJson = (io: CliIo, value: unknown): void => {
+  io.stdout.write(JSON.stringify(value, null, 2) + '\n')
+}

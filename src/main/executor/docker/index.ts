@@ -1,0 +1,257 @@
+// The product's executor: runs a task in a sandboxed Docker container (DESIGN "Executor (Docker)").
+import { chmod, mkdir, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import { setTimeout as delay } from 'node:timers/promises'
+import Dockerode from 'dockerode'
+import type { Executor, ExecResult, TaskRun } from '../index.js'
+import {
+  AVAILABLE_CACHE_MS, DEFAULT_PULL_TIMEOUT_MS, DEFAULT_WORK_ROOT, LABEL_EPOCH, LABEL_OWNER, LABEL_TASK,
+  DOCKER_CALL_TIMEOUT_MS, KILL_GRACE_MS, LOG_DRAIN_TIMEOUT_MS, PING_TIMEOUT_MS
+} from './constants.js'
+import { ping, registerExitWait } from './docker-api.js'
+import { ensureImage, statusCode } from './image.js'
+import { LogLineWriter } from './log-lines.js'
+import { containerOptions, effectiveLimits, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
+
+export type { ExecutorLimits } from './sandbox.js'
+
+export interface DockerExecutorInit {
+  /** The engine to use. Default: `new Dockerode()`, which respects DOCKER_HOST. */
+  docker?: Dockerode
+  /** Parent of the per-task work dirs. Default: `<os.tmpdir()>/mcloud-work`. */
+  workRoot?: string
+  /** Caps on what one task may use, whatever its spec asks. Default: all CPUs, no other cap. */
+  limits?: ExecutorLimits
+  /** Longest pull of a missing image before it counts as not found. Default: 120 s. */
+  pullTimeoutMs?: number
+  /** Set as label `mcloud.owner`; removeOrphans then removes only this owner's leftovers. Default: none. */
+  owner?: string
+}
+
+type Outcome = Omit<ExecResult, 'durationMs'>
+type StopCause = { kind: 'timeout' } | { kind: 'abort', reason: string }
+
+/** Runs that have not returned yet, so stop() can end them and removeOrphans() spares them. */
+interface ActiveRun { key: string, controller: AbortController, done: Promise<unknown> }
+
+export class DockerExecutor implements Executor {
+  readonly name = 'docker'
+  private readonly docker: Dockerode
+  private readonly workRoot: string
+  private readonly limits: ExecutorLimits & { maxCpu: number }
+  private readonly pullTimeoutMs: number
+  private readonly owner: string | undefined
+  private readonly active = new Set<ActiveRun>()
+  private availability: { value: boolean, at: number } | undefined
+  private availabilityCheck: Promise<boolean> | undefined
+  private started = false
+
+  constructor (init: DockerExecutorInit = {}) {
+    this.docker = init.docker ?? new Dockerode()
+    this.workRoot = init.workRoot ?? DEFAULT_WORK_ROOT
+    this.limits = { ...init.limits, maxCpu: init.limits?.maxCpu ?? os.availableParallelism() }
+    this.pullTimeoutMs = init.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS
+    this.owner = init.owner
+  }
+
+  /** Removes the containers a crash left behind; safe to call twice. An absent engine is not an error here. */
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    if (await this.available()) await this.removeOrphans().catch(() => 0)
+  }
+
+  /** Stops every running task (as 'stopped: executor stopped') and waits until they are cleaned up. */
+  async stop (): Promise<void> {
+    this.started = false
+    const runs = [...this.active]
+    for (const r of runs) r.controller.abort('executor stopped')
+    await Promise.allSettled(runs.map(async r => await r.done))
+  }
+
+  async available (): Promise<boolean> {
+    if (this.availability != null && Date.now() - this.availability.at < AVAILABLE_CACHE_MS) return this.availability.value
+    this.availabilityCheck ??= ping(this.docker, AbortSignal.timeout(PING_TIMEOUT_MS))
+      .then(() => true, () => false)
+      .then(value => {
+        this.availability = { value, at: Date.now() }
+        this.availabilityCheck = undefined
+        return value
+      })
+    return await this.availabilityCheck
+  }
+
+  /** Force-removes containers labelled `mcloud.task` (of this owner, if set) that no run of ours is using. */
+  async removeOrphans (): Promise<number> {
+    const label = [LABEL_TASK, ...(this.owner !== undefined ? [`${LABEL_OWNER}=${this.owner}`] : [])]
+    const containers = await this.docker.listContainers({ all: true, filters: { label } })
+    const busy = new Set([...this.active].map(r => r.key))
+    let removed = 0
+    for (const c of containers) {
+      if (busy.has(runKey(c.Labels[LABEL_TASK] ?? '', c.Labels[LABEL_EPOCH] ?? ''))) continue
+      try {
+        await this.docker.getContainer(c.Id).remove({ force: true, ...bounded() })
+        removed++
+      } catch (err) {
+        if (statusCode(err) !== 404) throw err
+      }
+    }
+    return removed
+  }
+
+  async run (run: TaskRun): Promise<ExecResult> {
+    const startedAt = performance.now()
+    const controller = new AbortController()
+    const entry: ActiveRun = { key: runKey(run.taskId, String(run.epoch)), controller, done: Promise.resolve() }
+    const done = this.execute(run, AbortSignal.any([run.signal, controller.signal]))
+    entry.done = done
+    this.active.add(entry)
+    try {
+      return { ...(await done), durationMs: performance.now() - startedAt }
+    } finally {
+      this.active.delete(entry)
+    }
+  }
+
+  private async execute (run: TaskRun, signal: AbortSignal): Promise<Outcome> {
+    if (signal.aborted) return stopped(signal.reason)
+    const limits = effectiveLimits(run.spec, this.limits)
+    const system = (line: string): void => { run.onLog('system', line) }
+    try {
+      const image = await ensureImage(this.docker, run.spec.image, { pullTimeoutMs: this.pullTimeoutMs, signal, onProgress: system })
+      if (signal.aborted) return stopped(signal.reason)
+      if (image === 'missing') return imageNotFound(run.spec.image)
+    } catch (err) {
+      return dockerError(err)
+    }
+
+    let dirs: WorkDirs & { root: string }
+    try {
+      dirs = await this.makeWorkDirs(run)
+    } catch (err) {
+      return { exitCode: null, error: `work dir error: ${(err as Error).message}`, infrastructure: true }
+    }
+    let container: Dockerode.Container | undefined
+    try {
+      container = await this.docker.createContainer({ ...containerOptions(run, limits, dirs, this.owner), ...bounded() })
+      return await this.supervise(container, run, signal, limits)
+    } catch (err) {
+      // the image vanished between the check and create
+      if (container === undefined && statusCode(err) === 404) return imageNotFound(run.spec.image)
+      return dockerError(err)
+    } finally {
+      if (container !== undefined) {
+        await container.remove({ force: true, ...bounded() }).catch((err: unknown) => {
+          if (statusCode(err) !== 404) system(`could not remove container ${container?.id.slice(0, 12)}: ${message(err)}`)
+        })
+      }
+      await rm(dirs.root, { recursive: true, force: true }).catch(() => {})
+    }
+  }
+
+  /** Starts the created container and follows it to its exit, a timeout or an abort. */
+  private async supervise (container: Dockerode.Container, run: TaskRun, signal: AbortSignal, limits: EffectiveLimits): Promise<Outcome> {
+    // both registered before start: an exit or an early line cannot slip past us
+    const { exited } = await registerExitWait(this.docker, container.id)
+    const output = await container.attach({ stream: true, stdout: true, stderr: true }) as unknown as Readable
+    const stdout = new LogLineWriter(line => { run.onLog('stdout', line) })
+    const stderr = new LogLineWriter(line => { run.onLog('stderr', line) })
+    this.docker.modem.demuxStream(output, stdout, stderr)
+    const outputEnded = new Promise<void>(resolve => {
+      output.once('end', resolve)
+      output.once('close', resolve)
+      output.once('error', () => { resolve() })
+    })
+
+    let cause: StopCause | undefined
+    // a daemon that takes a kill but never reports the exit must not hold the run forever
+    let graceTimer: NodeJS.Timeout | undefined
+    let giveUp: (err: Error) => void = () => {}
+    const gaveUp = new Promise<never>((_resolve, reject) => { giveUp = reject })
+    gaveUp.catch(() => {})
+    const kill = async (): Promise<void> => {
+      // 409/404: it is not running (any more) — the exit is on its way or start will see `cause`
+      await container.kill(bounded()).catch(() => {})
+      graceTimer ??= setTimeout(() => { giveUp(new Error(`container did not exit within ${KILL_GRACE_MS / 1000} s of a kill`)) }, KILL_GRACE_MS)
+    }
+    const onAbort = (): void => { cause ??= { kind: 'abort', reason: reasonText(signal.reason) }; void kill() }
+    const timer = setTimeout(() => { cause ??= { kind: 'timeout' }; void kill() }, limits.timeoutSec * 1000)
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      // aborted while we set up: never start it (a `next-exit` wait would see no exit)
+      if (signal.aborted) return stopped(signal.reason)
+      await container.start(bounded())
+      // a kill that raced start() found nothing running
+      if (cause !== undefined) await kill()
+      const status = await Promise.race([exited, gaveUp])
+      await Promise.race([outputEnded, delay(LOG_DRAIN_TIMEOUT_MS)])
+      await Promise.all([endWriter(stdout), endWriter(stderr)])
+
+      if (cause?.kind === 'abort') return stopped(cause.reason)
+      if (cause?.kind === 'timeout') return { exitCode: null, error: `timed out after ${limits.timeoutSec} s` }
+      const info = await container.inspect(bounded())
+      if (info.State.OOMKilled) return { exitCode: status.StatusCode || 137, error: `out of memory (limit ${limits.memoryMb} MiB)` }
+      return { exitCode: status.StatusCode, error: null }
+    } catch (err) {
+      if (cause?.kind === 'abort') return stopped(cause.reason)
+      // start refused what the task asked for (e.g. a command the image lacks): the task's problem
+      if (statusCode(err) === 400) return { exitCode: null, error: `cannot start: ${message(err)}`, infrastructure: false }
+      throw err
+    } finally {
+      clearTimeout(timer)
+      clearTimeout(graceTimer)
+      signal.removeEventListener('abort', onAbort)
+      output.destroy()
+    }
+  }
+
+  private async makeWorkDirs (run: TaskRun): Promise<WorkDirs & { root: string }> {
+    const root = path.join(this.workRoot, `${run.taskId.replace(/[^\w.-]/g, '_')}-${run.epoch}`)
+    await rm(root, { recursive: true, force: true })
+    const input = path.join(root, 'input')
+    const output = path.join(root, 'output')
+    await mkdir(input, { recursive: true })
+    await mkdir(output, { recursive: true })
+    // the task runs as uid 65534: it reads /input and writes /output whatever our umask is
+    await chmod(input, 0o755)
+    await chmod(output, 0o777)
+    return { root, input, output }
+  }
+}
+
+/** Options bounding one short control call, so a wedged daemon cannot hang a run. */
+function bounded (): { abortSignal: AbortSignal } {
+  return { abortSignal: AbortSignal.timeout(DOCKER_CALL_TIMEOUT_MS) }
+}
+
+function runKey (taskId: string, epoch: string): string { return `${taskId}:${epoch}` }
+
+function message (err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  return text.replace(/^\(HTTP code \d+\)\s*/, '').trim()
+}
+
+function reasonText (reason: unknown): string {
+  if (typeof reason === 'string') return reason
+  if (reason instanceof Error) return reason.message
+  return 'aborted'
+}
+
+function stopped (reason: unknown): Outcome {
+  return { exitCode: null, error: `stopped: ${reasonText(reason)}` }
+}
+
+function imageNotFound (image: string): Outcome {
+  // the task named an image nobody can give us: failing it here avoids a retry storm across peers
+  return { exitCode: null, error: `image not found: ${image}`, infrastructure: false }
+}
+
+function dockerError (err: unknown): Outcome {
+  return { exitCode: null, error: `docker error: ${message(err)}`, infrastructure: true }
+}
+
+async function endWriter (writer: LogLineWriter): Promise<void> {
+  await new Promise<void>(resolve => { writer.end(() => { resolve() }) })
+}

@@ -1,0 +1,67 @@
+// The container a task runs in: DESIGN "Executor (Docker)" sandbox profile, limits from the spec
+// capped by what this peer lends.
+import type Dockerode from 'dockerode'
+import type { TaskRun } from '../index.js'
+import { LABEL_EPOCH, LABEL_OWNER, LABEL_TASK, MIN_MEMORY_MB, PIDS_LIMIT, SANDBOX_USER } from './constants.js'
+
+export interface ExecutorLimits {
+  /** Most CPUs one task may use. Default: all of this machine's. */
+  maxCpu?: number
+  /** Most memory one task may use, MiB. Default: unlimited (the spec decides). */
+  maxMemoryMb?: number
+  /** Longest run of one task, seconds. Default: unlimited (the spec decides). */
+  maxTimeoutSec?: number
+}
+
+export interface EffectiveLimits {
+  cpu: number
+  memoryMb: number
+  timeoutSec: number
+}
+
+export function effectiveLimits (spec: TaskRun['spec'], limits: Required<Pick<ExecutorLimits, 'maxCpu'>> & ExecutorLimits): EffectiveLimits {
+  return {
+    cpu: Math.min(spec.cpu, limits.maxCpu),
+    memoryMb: Math.max(MIN_MEMORY_MB, Math.min(spec.memoryMb, limits.maxMemoryMb ?? Infinity)),
+    timeoutSec: Math.min(spec.timeoutSec, limits.maxTimeoutSec ?? Infinity)
+  }
+}
+
+export interface WorkDirs { input: string, output: string }
+
+export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: WorkDirs, owner?: string): Dockerode.ContainerCreateOptions {
+  const labels: Record<string, string> = { [LABEL_TASK]: run.taskId, [LABEL_EPOCH]: String(run.epoch) }
+  if (owner !== undefined) labels[LABEL_OWNER] = owner
+  const memoryBytes = Math.round(limits.memoryMb * 1024 * 1024)
+  return {
+    Image: run.spec.image,
+    Cmd: run.spec.command,
+    Env: Object.entries(run.spec.env).map(([k, v]) => `${k}=${v}`),
+    User: SANDBOX_USER,
+    Labels: labels,
+    Tty: false,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: false,
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,size=64m' },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      NanoCpus: Math.round(limits.cpu * 1e9),
+      // equal to Memory: no swap on top, so the limit is what an OOM kill reports
+      Memory: memoryBytes,
+      MemorySwap: memoryBytes,
+      PidsLimit: PIDS_LIMIT,
+      // docker-init as PID 1 forwards SIGTERM (a shell as PID 1 ignores it)
+      Init: true,
+      Binds: [`${dirs.input}:/input:ro`, `${dirs.output}:/output:rw`],
+      // output reaches us through attach; nothing is kept on the daemon's disk
+      LogConfig: { Type: 'none', Config: {} },
+      RestartPolicy: { Name: 'no' }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// executor/: the Executor interface. The Docker executor (dockerode) is the product's; others are
+// simulations and say so in their name.
+import type { TaskSpec } from '../../shared/index.js'
+
+export interface TaskRun {
+  taskId: string
+  epoch: number
+  spec: TaskSpec
+  /** Aborted on fence or cancel: the executor must stop the work within one heartbeat. */
+  signal: AbortSignal
+  onLog: (stream: 'stdout' | 'stderr' | 'system', line: string) => void
+}
+
+export interface ExecResult {
+  /** The process exit code, or null when it never ran to an exit. */
+  exitCode: number | null
+  /** A failure of the task itself (timeout, OOM) or, with `infrastructure`, of this peer. */
+  error: string | null
+  /** The peer, not the task, failed (docker down, image pull failed): hand the task back. */
+  infrastructure?: boolean
+  durationMs: number
+}
+
+export interface Executor {
+  /** Shown in status and every report that used it. */
+  readonly name: string
+  /** Whether this executor can run tasks now; a peer whose executor is unavailable claims nothing. */
+  available: () => Promise<boolean>
+  run: (run: TaskRun) => Promise<ExecResult>
+}
+
+export { SimulatedSleepExecutor, type SimulatedSleepInit } from './simulated-sleep.js'

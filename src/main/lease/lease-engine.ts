@@ -1,0 +1,185 @@
+// Claim / heartbeat / fence / commit / release (DESIGN.md "Lease – heartbeat – fencing").
+import {
+  isClaimable, isTerminal, taskCancelKey, taskStateKey, type TaskState, type TaskStatus
+} from '../../shared/index.js'
+import type { OpenedRecord, RecordStore } from '../records/index.js'
+import { ExpiryWatcher, monotonicNow, type MonotonicClock } from './expiry-watcher.js'
+import { Lease } from './lease.js'
+
+export interface LeaseEngineComponents {
+  records: RecordStore
+  peerId: string
+  /** Gossips a signed record so watchers react in milliseconds. */
+  announce: (bytes: Uint8Array) => void
+  watcher?: ExpiryWatcher
+  clock?: MonotonicClock
+}
+
+export interface LeaseEngineInit {
+  /** Lease time-to-live. Default 10,000 ms. */
+  ttlMs?: number
+  /** Wait between a claim put and its verifying re-read, so racing claims land first. Default 250 ms. */
+  settleMs?: number
+  /** A commit needs an acknowledged heartbeat younger than ttl − margin, else it re-checks. Default 1,000 ms. */
+  commitMarginMs?: number
+}
+
+export type ClaimOutcome =
+  | { kind: 'claimed', lease: Lease, previous: TaskState }
+  | { kind: 'not-claimable', state: TaskState | undefined }
+  | { kind: 'lost', winner: TaskState | undefined }
+
+export interface Outcome { status: Extract<TaskStatus, 'succeeded' | 'failed' | 'cancelled'>, exitCode: number | null, error: string | null, resultCid?: string | null }
+
+const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
+
+export class LeaseEngine {
+  readonly ttlMs: number
+  readonly watcher: ExpiryWatcher
+  private readonly settleMs: number
+  private readonly commitMarginMs: number
+  private readonly clock: MonotonicClock
+  /** Moving average of how long a state write takes to be acknowledged. */
+  private writeLatencyMs = 0
+
+  constructor (private readonly components: LeaseEngineComponents, init: LeaseEngineInit = {}) {
+    this.ttlMs = init.ttlMs ?? 10_000
+    this.settleMs = init.settleMs ?? 250
+    this.commitMarginMs = init.commitMarginMs ?? 1000
+    this.clock = components.clock ?? monotonicNow
+    this.watcher = components.watcher ?? new ExpiryWatcher(this.clock)
+  }
+
+  get heartbeatMs (): number { return Math.floor(this.ttlMs / 3) }
+
+  /** Reads the task state from a quorum of replicas and feeds the expiry watcher. */
+  async readState (taskId: string): Promise<{ best: OpenedRecord<'task-state'> | undefined, copies: Array<OpenedRecord<'task-state'>> }> {
+    const { best, copies } = await this.components.records.get<'task-state'>(taskStateKey(taskId))
+    if (best !== undefined) this.watcher.observe(best.value)
+    return { best, copies }
+  }
+
+  /**
+   * Claims `taskId` if it is queued or its lease was observed expired: put leased@epoch+1, wait
+   * the settle window, re-read; the lease is mine only if the selected record is mine.
+   */
+  async claim (taskId: string): Promise<ClaimOutcome> {
+    const state = (await this.readState(taskId)).best?.value
+    if (state === undefined || !isClaimable(state, this.watcher.isExpired(state))) return { kind: 'not-claimable', state }
+    const me = this.components.peerId
+    const claimed: TaskState = {
+      ...state, status: 'leased', epoch: state.epoch + 1, holder: me, seq: 0, attempts: state.attempts + 1,
+      ttlMs: this.ttlMs, exitCode: null, error: null, resultCid: null, updatedAt: Date.now()
+    }
+    const startedAt = this.clock()
+    // Even a claim short of quorum goes on to the re-read: the replicas decide, not the ack count.
+    await this.write(claimed)
+    // The settle window must outlast a racing claimer's write; under load writes slow down, so
+    // it stretches to twice the recent write latency.
+    await sleep(Math.max(this.settleMs, 2 * this.writeLatencyMs))
+    const after = await this.readState(taskId)
+    const winner = after.best?.value
+    if (after.best?.signer !== me || winner?.epoch !== claimed.epoch || winner.holder !== me) return { kind: 'lost', winner }
+    const lease = new Lease(claimed, startedAt)
+    // A result committed at a lower epoch that my claim overtook (its writer was slow, not dead):
+    // adopt it instead of running the task a second time.
+    const done = after.copies.find(c => isTerminal(c.value.status) && c.value.epoch < claimed.epoch)
+    if (done !== undefined) {
+      const { status, exitCode, error, resultCid } = done.value
+      await this.commit(lease, { status: status as Outcome['status'], exitCode, error, resultCid })
+      return { kind: 'not-claimable', state: done.value }
+    }
+    return { kind: 'claimed', lease, previous: state }
+  }
+
+  /**
+   * Checks the replicas for anything that takes the lease away: a higher epoch, another holder
+   * at my epoch (the smaller peer id keeps it, so both sides agree without talking), or a
+   * terminal record I did not write. A cancel seen by gossip (or read, with `readCancel`) makes
+   * the holder stop and commit `cancelled`. Returns the highest seq seen at my epoch.
+   */
+  async check (lease: Lease, readCancel = false): Promise<number> {
+    const me = this.components.peerId
+    const [{ copies }, cancel] = await Promise.all([
+      this.readState(lease.taskId),
+      readCancel ? this.components.records.get<'task-cancel'>(taskCancelKey(lease.taskId)).then(r => r.best) : this.components.records.cached<'task-cancel'>(taskCancelKey(lease.taskId))
+    ])
+    let maxSeq = lease.seq
+    for (const c of copies) {
+      const s = c.value
+      if (s.epoch > lease.epoch) lease.fence(`epoch ${s.epoch} appeared (holder ${s.holder ?? '?'})`)
+      // Two holders of one epoch (both re-reads raced): any sight of the other stops me. Both
+      // may stop, and the task waits one ttl for a new epoch; neither may commit alongside.
+      else if (s.epoch === lease.epoch && s.holder !== me) lease.fence(`holder ${s.holder ?? '?'} also claimed epoch ${s.epoch}`)
+      else if (s.epoch === lease.epoch && s.holder === me && isTerminal(s.status) && c.signer === me) lease.fence('already committed')
+      if (s.epoch === lease.epoch) maxSeq = Math.max(maxSeq, s.seq)
+    }
+    if (cancel !== undefined && !lease.fenced) lease.cancel()
+    return maxSeq
+  }
+
+  /**
+   * Heartbeat: seq+1 at the same epoch. Gossip fences the holder in milliseconds, so the replicas
+   * are read only every third beat, or when a replica refused the write (a monotonic replica
+   * refuses exactly when it holds a better record). Refreshes lastAckedAt on a quorum.
+   */
+  async heartbeat (lease: Lease, status: 'leased' | 'running' = 'running'): Promise<boolean> {
+    const startedAt = this.clock()
+    lease.beats++
+    // The first beat only marks the task running: the claim's re-read has just checked.
+    if (lease.beats % 3 === 0) lease.seq = await this.check(lease)
+    if (lease.fenced) return false
+    lease.seq++
+    let ok = await this.write(lease.next({ status }, lease.seq))
+    if (!ok) {
+      lease.seq = await this.check(lease)
+      if (lease.fenced) return false
+      lease.seq++
+      ok = await this.write(lease.next({ status }, lease.seq))
+    }
+    if (ok) lease.lastAckedAt = startedAt
+    return ok
+  }
+
+  /**
+   * Commits the outcome under the fencing token; false (result discarded) when fenced. The
+   * lease must be provably alive (an acknowledged heartbeat younger than ttl − margin, renewed
+   * first if older) and the replicas must show no one overtaking it.
+   */
+  async commit (lease: Lease, outcome: Outcome): Promise<boolean> {
+    if (lease.fenced) return false
+    if (this.clock() - lease.lastAckedAt > this.ttlMs - this.commitMarginMs && !await this.heartbeat(lease)) return false
+    // One read of the replicas right before the result goes out: a higher epoch or a second
+    // holder of mine, seen there, means this result must not be written.
+    lease.seq = Math.max(lease.seq, await this.check(lease, true))
+    if (lease.fenced) return false
+    lease.seq++
+    const status = lease.cancelRequested ? 'cancelled' : outcome.status
+    return await this.write(lease.next({ status, exitCode: outcome.exitCode, error: outcome.error, resultCid: outcome.resultCid ?? null }, lease.seq))
+  }
+
+  /** Hands the task back: queued at a fresh epoch, claimable by anyone at once. */
+  async release (lease: Lease, reason: string): Promise<boolean> {
+    if (lease.fenced) return false
+    lease.fence(`released: ${reason}`)
+    return await this.write({ ...lease.claimed, status: 'queued', epoch: lease.epoch + 1, holder: this.components.peerId, seq: 0, error: reason.slice(0, 1024), updatedAt: Date.now() })
+  }
+
+  /** Writes a state as this peer (claim-to-finalise: give up, cancel or adopt a result). */
+  async finalise (state: TaskState, outcome: Outcome): Promise<boolean> {
+    const me = this.components.peerId
+    return await this.write({ ...state, ...outcome, resultCid: outcome.resultCid ?? state.resultCid, holder: me, seq: state.seq + 1, updatedAt: Date.now() })
+  }
+
+  private async write (state: TaskState): Promise<boolean> {
+    const started = this.clock()
+    try {
+      const { acks, required } = await this.components.records.put(taskStateKey(state.taskId), state, { announce: this.components.announce })
+      this.watcher.observe(state)
+      this.writeLatencyMs = 0.8 * this.writeLatencyMs + 0.2 * (this.clock() - started)
+      return acks >= required
+    } catch {
+      return false
+    }
+  }
+}

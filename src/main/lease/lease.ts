@@ -1,0 +1,44 @@
+// One held lease: the fencing token (epoch) plus what the holder knows about its own liveness.
+import type { TaskState } from '../../shared/index.js'
+
+export class Lease {
+  readonly taskId: string
+  readonly epoch: number
+  seq: number
+  /** Monotonic time the last quorum-acknowledged write of this lease started. */
+  lastAckedAt: number
+  /** Why the lease was taken away (higher epoch, same-epoch conflict), or undefined. */
+  fencedBy: string | undefined
+  /** The submitter asked to cancel: stop the work and commit `cancelled`. */
+  cancelRequested = false
+  /** Heartbeats sent so far. */
+  beats = 0
+  private readonly controller = new AbortController()
+
+  constructor (readonly claimed: TaskState, now: number) {
+    this.taskId = claimed.taskId
+    this.epoch = claimed.epoch
+    this.seq = claimed.seq
+    this.lastAckedAt = now
+  }
+
+  /** Aborted when the work must stop (fenced or cancelled); executors pass it to the container. */
+  get signal (): AbortSignal { return this.controller.signal }
+  get fenced (): boolean { return this.fencedBy !== undefined }
+
+  fence (reason: string): void {
+    if (this.fencedBy !== undefined) return
+    this.fencedBy = reason
+    this.controller.abort(new Error(`fenced: ${reason}`))
+  }
+
+  cancel (): void {
+    this.cancelRequested = true
+    this.controller.abort(new Error('cancelled by submitter'))
+  }
+
+  /** The state this holder would write next at its epoch. */
+  next (patch: Partial<TaskState>, seq: number): TaskState {
+    return { ...this.claimed, ...patch, epoch: this.epoch, seq, updatedAt: Date.now() }
+  }
+}

@@ -1,0 +1,11 @@
+// The p2p module's API: build the organisation's libp2p node and manage its two secrets.
+export { createP2P } from './create-p2p.js'
+export type { P2PConfig, MCLibp2p, MCServices, SelectFn, ValidateFn } from './create-p2p.js'
+export { orgNoise } from './encrypter.js'
+export { loadOrCreateIdentity } from './identity.js'
+export { orgKeyFromFile, createOrgKeyFile, orgKeyFingerprint, parseOrgKey, formatOrgKey, noisePrologue } from './org-key.js'
+export { MonotonicDatastore } from './monotonic-datastore.js'
+export type { MonotonicDatastoreInit } from './monotonic-datastore.js'
+export { webRTCAddressFor } from './webrtc-upgrader.js'
+export { OrgKeyError, IdentityError, StaleRecordError } from './errors.js'
+export * as p2pDefaults from './constants.js'

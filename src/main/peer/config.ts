@@ -1,0 +1,38 @@
+// Peer configuration with defaults in one place.
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import type { Executor } from '../executor/index.js'
+
+export interface PeerConfig {
+  /** Identity, org key, API token and lock live here. Default ~/.mutual-cloud (or MCLOUD_DATA_DIR). */
+  dataDir: string
+  /** Display name shown to other peers. Default: the host name. */
+  name?: string
+  /** Listen multiaddrs. Default /ip4/0.0.0.0/tcp/0. */
+  listen?: string[]
+  /** Peers to dial at start (multiaddrs with /p2p/…). Default none. */
+  bootstrap?: string[]
+  /** Organisation key file. Default <dataDir>/org.key, created on first start. */
+  orgKeyFile?: string
+  /** Lease time-to-live. Default 10 s. */
+  leaseTtlMs?: number
+  /** LAN discovery with mDNS. Default true. */
+  mdns?: boolean
+  /** Local API port; 0 picks a free one; null disables the API server. Default 0. */
+  apiPort?: number | null
+  /** Runs claimed tasks. Default none: the peer only submits and observes. */
+  executor?: Executor
+  /** Tasks run at once. Default 1. */
+  slots?: number
+  /** Replica acknowledgements a write needs. Default 3. */
+  putQuorum?: number
+  /** Settle window between a claim and its verifying re-read. Default 250 ms. */
+  claimSettleMs?: number
+  /** Act as a circuit relay for members that cannot dial each other. Default true. */
+  relayServer?: boolean
+}
+
+export const defaultDataDir = (): string => process.env.MCLOUD_DATA_DIR ?? join(homedir(), '.mutual-cloud')
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+export const DEFAULT_LEASE_TTL_MS = 10_000
+export const VERSION = '0.1.0'

@@ -1,0 +1,241 @@
+// The composition root: createPeer(config) wires every module, starts them in the written order
+// below and stops them in reverse. It owns the one event bus.
+import { cpus, freemem, hostname } from 'node:os'
+import { join } from 'node:path'
+import { access } from 'node:fs/promises'
+import { nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, type ApiEvent, type MCloudApi, type NodeMeta, type PeerView, type StatusResponse } from '../../shared/index.js'
+import { startApiServer, type ApiServer } from '../api/index.js'
+import { LeaseEngine } from '../lease/index.js'
+import { LogBook } from '../logs/index.js'
+import {
+  createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, type MCLibp2p
+} from '../p2p/index.js'
+import { dhtSelectors, dhtValidators, RecordStore, type OpenedRecord } from '../records/index.js'
+import { Scheduler, TaskBook } from '../scheduler/index.js'
+import { PeerBus, type PeerEvent } from './bus.js'
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_LISTEN, VERSION, type PeerConfig } from './config.js'
+import { lockDataDir } from './data-dir.js'
+import { ApiError } from './errors.js'
+import { GossipChannel } from './gossip.js'
+import { PeerDirectory } from './peer-directory.js'
+import { TaskService } from './task-service.js'
+
+export interface Peer extends MCloudApi {
+  readonly peerId: string
+  readonly apiUrl: string | undefined
+  readonly node: MCLibp2p
+  readonly bus: PeerBus
+  readonly scheduler: Scheduler
+  readonly leases: LeaseEngine
+  readonly records: RecordStore
+  /** Graceful: hands running leases back, then stops everything in reverse start order. */
+  stop: () => Promise<void>
+}
+
+export async function createPeer (config: PeerConfig): Promise<Peer> {
+  const stops: Array<() => Promise<void> | void> = []
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await Promise.resolve().then(stop).catch(() => {})
+    stops.length = 0
+  }
+  try {
+    return await start(config, stops, stopAll)
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}
+
+async function start (config: PeerConfig, stops: Array<() => Promise<void> | void>, stopAll: () => Promise<void>): Promise<Peer> {
+  const startedAt = Date.now()
+  const name = config.name ?? hostname()
+  const ttlMs = config.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
+  // 1. data dir lock, identity, organisation key
+  stops.push(await lockDataDir(config.dataDir))
+  const privateKey = await loadOrCreateIdentity(config.dataDir)
+  const orgKeyFile = config.orgKeyFile ?? join(config.dataDir, 'org.key')
+  const orgKey = config.orgKeyFile === undefined && !await exists(orgKeyFile)
+    ? await createOrgKeyFile(orgKeyFile)
+    : await orgKeyFromFile(orgKeyFile)
+
+  // 2. libp2p node
+  const node = await createP2P({
+    privateKey, orgKey, listen: config.listen ?? DEFAULT_LISTEN, bootstrap: config.bootstrap ?? [],
+    mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidators, selectors: dhtSelectors
+  })
+  const peerId = node.peerId.toString()
+  const bus = new PeerBus()
+  const connectedPeers = (): number => node.getPeers().length
+  // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
+  let onBetter: (rec: OpenedRecord) => void = () => {}
+  const records = new RecordStore({ dht: node.services.dht, privateKey, peerId, connectedPeers }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
+  const logs = new LogBook()
+  const book = new TaskBook()
+  let gossip: GossipChannel | undefined
+  const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip?.announce(bytes, kind) }
+  const leases = new LeaseEngine({ records, peerId, announce }, { ttlMs, settleMs: config.claimSettleMs })
+  const slots = config.slots ?? 1
+  const directory = new PeerDirectory(3 * ttlMs)
+  const canRun = config.executor !== undefined
+  let metaSeq = Date.now()
+  const myMeta = (): object => {
+    metaSeq = Math.max(metaSeq + 1, Date.now())
+    return nodeMeta({ peerId, name, seq: metaSeq, running: scheduler.runningCount, slots, canRun })
+  }
+  let metaTimer: ReturnType<typeof setTimeout> | undefined
+  let lastHasRoom = canRun
+  // Others rank providers by this meta, so a change of load goes out at once (gossip only).
+  const announceMeta = (): void => {
+    if (metaTimer !== undefined) return
+    metaTimer = setTimeout(() => {
+      metaTimer = undefined
+      void records.sign(nodeMetaKey(peerId), myMeta()).then(rec => { announce(rec.bytes, 'node-meta') }, () => {})
+    }, 50)
+  }
+  const scheduler = new Scheduler({
+    book, leases, records, executor: config.executor, sharingAllowed: () => true, peerId,
+    availableProviders: () => {
+      const list = directory.available().filter(id => id !== peerId)
+      if (canRun && scheduler.runningCount < slots) list.push(peerId)
+      return list
+    },
+    emit: (event) => {
+      bus.emit(event)
+      if (event.type === 'lease:claimed' || event.type === 'lease:committed' || event.type === 'lease:fenced' || event.type === 'lease:released') {
+        // Rankers only care whether this peer has room: gossip when that flips, not on every task.
+        const hasRoom = canRun && scheduler.runningCount < slots
+        if (hasRoom !== lastHasRoom) { lastHasRoom = hasRoom; announceMeta() }
+      }
+      if (event.type === 'executor:log') {
+        const line = logs.append({ taskId: event.taskId, epoch: event.epoch, stream: event.stream, line: event.line, at: Date.now() })
+        bus.emit({ type: 'task:log', line })
+      }
+    }
+  }, { slots })
+  const tasks = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce })
+  onBetter = rec => {
+    if (rec.parsed.kind === 'node-meta') directory.observe(rec.value as NodeMeta)
+    else tasks.onRecord(rec)
+  }
+  gossip = new GossipChannel(node, records)
+  stops.push(() => { tasks.stop() })
+
+  await node.start()
+  stops.push(async () => { await node.stop() })
+  gossip.start()
+  stops.push(() => { gossip?.stop() })
+
+  // 3. peers appearing: a peer that was alone republishes the records it kept locally; every new
+  // peer's task index is read so late joiners learn open work
+  let republishTimer: ReturnType<typeof setTimeout> | undefined
+  let wasAlone = true
+  const onPeer = (evt: CustomEvent<{ toString: () => string }>): void => {
+    const remote = evt.detail.toString()
+    bus.emit({ type: 'peer:connect', peerId: remote })
+    if (wasAlone) {
+      wasAlone = false
+      clearTimeout(republishTimer)
+      republishTimer = setTimeout(() => {
+        void records.republishOwn().then(count => { bus.emit({ type: 'records:republished', count }) })
+      }, 1000)
+    }
+    setTimeout(() => { void tasks.discoverFrom(remote).catch(() => 0) }, 200)
+  }
+  const onPeerGone = (evt: CustomEvent<{ toString: () => string }>): void => {
+    bus.emit({ type: 'peer:disconnect', peerId: evt.detail.toString() })
+    if (connectedPeers() === 0) wasAlone = true
+  }
+  node.addEventListener('peer:connect', onPeer)
+  node.addEventListener('peer:disconnect', onPeerGone)
+  stops.push(() => {
+    clearTimeout(republishTimer)
+    node.removeEventListener('peer:connect', onPeer)
+    node.removeEventListener('peer:disconnect', onPeerGone)
+  })
+
+  // 4. liveness: node lease and meta by gossip every ttl (cheap; watchers and rankers react at
+  // once); their DHT copies, which only late joiners read, every 30 s. My quiet tasks are
+  // re-read each ttl in case gossip missed their result. (DESIGN asks ttl/3 for the node lease;
+  // nothing reads it yet and, gossiped by every peer, it was the largest share of the traffic.)
+  let beats = 0
+  const everyDht = Math.max(1, Math.round(30_000 / ttlMs))
+  const gossipOnly = (key: string, value: object, kind: string): void => {
+    void records.sign(key, value).then(rec => { announce(rec.bytes, kind) }, () => {})
+  }
+  const liveness = setInterval(() => {
+    const lease = { v: PROTOCOL_VERSION, peerId, seq: Date.now(), ttlMs }
+    if (beats++ % everyDht === 0) {
+      void records.put(nodeLeaseKey(peerId), lease, { announce: b => { announce(b, 'node-lease') } }).catch(() => {})
+      void records.put(nodeMetaKey(peerId), myMeta(), { announce: b => { announce(b, 'node-meta') } }).catch(() => {})
+    } else {
+      gossipOnly(nodeLeaseKey(peerId), lease, 'node-lease')
+      gossipOnly(nodeMetaKey(peerId), myMeta(), 'node-meta')
+    }
+    void tasks.refreshMine()
+  }, ttlMs)
+  stops.push(() => { clearInterval(liveness); clearTimeout(metaTimer) })
+  announceMeta()
+
+  // 5. provider loop
+  scheduler.start()
+  stops.push(async () => { await scheduler.stop() })
+
+  const status = async (): Promise<StatusResponse> => ({
+    peerId, name, version: VERSION, addrs: node.getMultiaddrs().map(a => a.toString()), peers: connectedPeers(),
+    apiUrl: api?.url ?? '', dataDir: config.dataDir, orgFingerprint: orgKeyFingerprint(orgKey), leaseTtlMs: ttlMs,
+    sharing: 'on', executor: config.executor?.name ?? 'none', runningTasks: scheduler.runningCount, startedAt
+  })
+  const findTask = async (taskId: string): Promise<void> => {
+    if (tasks.view(taskId) === undefined) await tasks.refresh(taskId)
+    if (tasks.view(taskId) === undefined) throw new ApiError('NotFoundError', `no task ${taskId}`)
+  }
+  const peerApi: MCloudApi = {
+    status,
+    peers: async (): Promise<PeerView[]> => node.getPeers().map(p => {
+      const id = p.toString()
+      const meta = directory.meta(id) ?? records.cached<'node-meta'>(nodeMetaKey(id))?.value ?? null
+      return { peerId: id, addrs: node.getConnections(p).map(c => c.remoteAddr.toString()), connected: true, meta }
+    }),
+    listTasks: async () => tasks.list(),
+    getTask: async (taskId) => { await findTask(taskId); return tasks.view(taskId)! },
+    submitTask: async (req) => await tasks.submit(req),
+    cancelTask: async (taskId) => await tasks.cancel(taskId),
+    taskLogs: async (taskId) => {
+      await findTask(taskId)
+      const view = tasks.view(taskId)!
+      return { taskId, lines: logs.lines(taskId), complete: ['succeeded', 'failed', 'cancelled'].includes(view.status) }
+    },
+    subscribe: (listener) => bus.on(e => { if (isApiEvent(e)) listener(e) })
+  }
+
+  // 6. local API last: once it answers, everything behind it works
+  let api: ApiServer | undefined
+  if (config.apiPort !== null) {
+    api = await startApiServer(peerApi, { dataDir: config.dataDir, port: config.apiPort ?? 0, peerId })
+    stops.push(async () => { await api?.close() })
+  }
+
+  return {
+    ...peerApi, peerId, node, bus, scheduler, leases, records,
+    get apiUrl () { return api?.url },
+    stop: stopAll
+  }
+}
+
+const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect'])
+const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)
+
+function nodeMeta (m: { peerId: string, name: string, seq: number, running: number, slots: number, canRun: boolean }): NodeMeta {
+  const cores = cpus().length
+  const freeMemMb = Math.floor(freemem() / 2 ** 20)
+  const freeShare = m.canRun ? Math.max(0, m.slots - m.running) / m.slots : 0
+  return {
+    v: PROTOCOL_VERSION, peerId: m.peerId, name: m.name.slice(0, 64), version: VERSION, seq: m.seq, cores, idleCpuPct: 0,
+    freeMemMb, lendableCpu: Math.round(cores * freeShare * 100) / 100, lendableMemMb: Math.floor(freeMemMb * freeShare),
+    sharing: 'on', dockerOk: false, runningTasks: m.running, updatedAt: Date.now()
+  }
+}
+
+async function exists (path: string): Promise<boolean> {
+  try { await access(path); return true } catch { return false }
+}

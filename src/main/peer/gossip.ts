@@ -1,0 +1,50 @@
+// Gossipsub carries the same signed records as the DHT, as notifications. An invalid record is
+// rejected (not forwarded, and gossipsub lowers the sender's score).
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { TOPIC_NODES, TOPIC_TASKS } from '../../shared/index.js'
+import type { MCLibp2p } from '../p2p/index.js'
+import { openRecord, type RecordStore } from '../records/index.js'
+
+export class GossipChannel {
+  private listener: ((evt: any) => void) | undefined
+
+  /** Accepted records reach the peer through the record store's onBetter hook. */
+  constructor (private readonly node: MCLibp2p, private readonly records: RecordStore) {}
+
+  start (): void {
+    const pubsub = this.node.services.pubsub
+    for (const topic of [TOPIC_TASKS, TOPIC_NODES]) {
+      pubsub.topicValidators.set(topic, async (_peer, msg) => {
+        try {
+          const rec = await openRecord(msg.data)
+          const wantTopic = rec.parsed.kind.startsWith('node-') ? TOPIC_NODES : TOPIC_TASKS
+          return wantTopic === msg.topic ? TopicValidatorResult.Accept : TopicValidatorResult.Reject
+        } catch {
+          return TopicValidatorResult.Reject
+        }
+      })
+      pubsub.subscribe(topic)
+    }
+    this.listener = (evt: CustomEvent<{ topic: string, data: Uint8Array }>) => {
+      const { topic, data } = evt.detail
+      if (topic !== TOPIC_TASKS && topic !== TOPIC_NODES) return
+      this.records.accept(data).catch(() => {})
+    }
+    pubsub.addEventListener('message', this.listener)
+  }
+
+  stop (): void {
+    const pubsub = this.node.services.pubsub
+    if (this.listener !== undefined) pubsub.removeEventListener('message', this.listener)
+    for (const topic of [TOPIC_TASKS, TOPIC_NODES]) {
+      pubsub.topicValidators.delete(topic)
+      try { pubsub.unsubscribe(topic) } catch { /* already stopped */ }
+    }
+  }
+
+  /** Publishes a signed record; a peer with nobody subscribed yet simply keeps it locally. */
+  announce (bytes: Uint8Array, kind: string): void {
+    const topic = kind.startsWith('node-') ? TOPIC_NODES : TOPIC_TASKS
+    this.node.services.pubsub.publish(topic, bytes).catch(() => {})
+  }
+}

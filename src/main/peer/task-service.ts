@@ -1,0 +1,195 @@
+// The consumer side of a peer plus the glue from records to the scheduler: submit, cancel, the
+// submitter's task index, and the reaction to every new record (gossip or DHT read).
+import { randomBytes } from 'node:crypto'
+import {
+  deriveTaskId, encodePayload, isTerminal, nodeTasksKey, PROTOCOL_VERSION, sha256Hex, submitTaskRequestSchema,
+  taskCancelKey, taskSpecKey, taskStateKey, TASK_INDEX_MAX_OPEN, TASK_INDEX_MAX_RECENT,
+  type SubmitTaskRequest, type TaskSpec, type TaskState, type TaskView, type CancelTaskResponse
+} from '../../shared/index.js'
+import type { LeaseEngine } from '../lease/index.js'
+import type { OpenedRecord, RecordStore } from '../records/index.js'
+import type { Scheduler, TaskBook } from '../scheduler/index.js'
+import type { PeerBus } from './bus.js'
+import { ApiError } from './errors.js'
+
+export interface TaskServiceComponents {
+  records: RecordStore
+  leases: LeaseEngine
+  book: TaskBook
+  scheduler: Scheduler
+  bus: PeerBus
+  peerId: string
+  name: string
+  announce: (bytes: Uint8Array) => void
+}
+
+export class TaskService {
+  private readonly mine = new Set<string>()
+  /** Wall-clock time of the last state change seen per task (only to pace re-reads). */
+  private readonly seenAt = new Map<string, number>()
+  private indexTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly recent: string[] = []
+  private indexSeq = 0
+
+  constructor (private readonly c: TaskServiceComponents) {}
+
+  async submit (request: SubmitTaskRequest): Promise<{ taskId: string }> {
+    const parsed = submitTaskRequestSchema.safeParse(request)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const field = issue?.path.join('.') ?? 'request'
+      throw new ApiError('ValidationError', `${field}: ${issue?.message ?? 'invalid'}`, field)
+    }
+    const spec: TaskSpec = {
+      v: PROTOCOL_VERSION, submitter: this.c.peerId, submitterName: this.c.name, ...parsed.data,
+      createdAt: Date.now(), nonce: randomBytes(12).toString('hex')
+    }
+    const payload = encodePayload(spec)
+    const specHash = sha256Hex(payload)
+    const taskId = deriveTaskId(spec.submitter, specHash)
+    const state: TaskState = {
+      v: PROTOCOL_VERSION, taskId, submitter: spec.submitter, specHash, status: 'queued', epoch: 0, holder: null,
+      seq: 0, attempts: 0, ttlMs: this.c.leases.ttlMs, exitCode: null, error: null, resultCid: null, updatedAt: Date.now()
+    }
+    this.mine.add(taskId)
+    this.c.book.setState(state)
+    this.c.book.setSpec(taskId, spec)
+    // Spec first: a provider that sees the state must be able to read the spec.
+    await this.c.records.put(taskSpecKey(taskId), spec, { announce: this.c.announce })
+    await this.c.records.put(taskStateKey(taskId), state, { announce: this.c.announce })
+    this.scheduleIndex()
+    this.emitState(state)
+    this.c.scheduler.tick()
+    return { taskId }
+  }
+
+  async cancel (taskId: string): Promise<CancelTaskResponse> {
+    const known = await this.refresh(taskId)
+    if (known === undefined) throw new ApiError('NotFoundError', `no task ${taskId}`)
+    if (known.submitter !== this.c.peerId) throw new ApiError('ConflictError', 'only the submitter may cancel a task')
+    if (isTerminal(known.status)) return { taskId, status: known.status }
+    await this.c.records.put(taskCancelKey(taskId), {
+      v: PROTOCOL_VERSION, taskId, submitter: known.submitter, specHash: known.specHash, reason: 'cancelled by submitter', at: Date.now()
+    }, { announce: this.c.announce })
+    this.c.book.markCancelled(taskId)
+    this.c.scheduler.onCancel(taskId)
+    // Nobody has claimed it yet: the submitter may finish it itself at epoch 0.
+    if (known.epoch === 0 && known.status === 'queued') {
+      await this.c.records.put(taskStateKey(taskId), { ...known, status: 'cancelled', seq: known.seq + 1, updatedAt: Date.now() }, { announce: this.c.announce })
+      return { taskId, status: 'cancelled' }
+    }
+    return { taskId, status: known.status }
+  }
+
+  /** Reacts to a record that became the best this peer knows (from gossip, a read or a put). */
+  onRecord (rec: OpenedRecord): void {
+    switch (rec.parsed.kind) {
+      case 'task-state': {
+        const state = rec.value as TaskState
+        const prev = this.c.book.get(state.taskId)?.state
+        this.c.book.setState(state)
+        this.seenAt.set(state.taskId, Date.now())
+        this.c.leases.watcher.observe(state)
+        this.c.scheduler.onState(state)
+        if (prev?.status !== state.status || prev.epoch !== state.epoch) this.emitState(state)
+        if (this.mine.has(state.taskId) && isTerminal(state.status) && !this.recent.includes(state.taskId)) this.scheduleIndex()
+        if (!isTerminal(state.status)) this.c.scheduler.tick()
+        return
+      }
+      case 'task-spec':
+        this.c.book.setSpec(rec.parsed.id, rec.value as TaskSpec)
+        return
+      case 'task-cancel':
+        this.c.book.markCancelled(rec.parsed.id)
+        this.c.scheduler.onCancel(rec.parsed.id)
+    }
+  }
+
+  /** Reads a task's state from the DHT quorum (and its spec when unknown). */
+  async refresh (taskId: string): Promise<TaskState | undefined> {
+    // Reads feed the task book through the record store's onBetter hook.
+    await this.c.leases.readState(taskId)
+    if (this.c.book.get(taskId)?.spec === undefined) await this.c.records.get<'task-spec'>(taskSpecKey(taskId))
+    return this.c.book.get(taskId)?.state
+  }
+
+  /** Learns the open tasks another submitter announced in its index (late joiners). */
+  async discoverFrom (peerId: string): Promise<number> {
+    const { best } = await this.c.records.get<'node-tasks'>(nodeTasksKey(peerId))
+    if (best === undefined) return 0
+    let n = 0
+    for (const taskId of best.value.open) {
+      const known = this.c.book.get(taskId)
+      if (known !== undefined && isTerminal(known.state.status)) continue
+      await this.refresh(taskId).catch(() => undefined)
+      n++
+    }
+    return n
+  }
+
+  /**
+   * Re-reads my own unfinished tasks that have been quiet for two lease periods, so I learn
+   * results even if gossip missed them; a few per round keeps the cost flat.
+   */
+  async refreshMine (): Promise<void> {
+    const quietMs = 2 * this.c.leases.ttlMs
+    let n = 0
+    for (const taskId of this.mine) {
+      const t = this.c.book.get(taskId)
+      if (t === undefined || isTerminal(t.state.status) || Date.now() - this.lastSeen(taskId) < quietMs) continue
+      await this.refresh(taskId).catch(() => undefined)
+      if (++n >= 5) return
+    }
+  }
+
+  private lastSeen (taskId: string): number {
+    return this.seenAt.get(taskId) ?? 0
+  }
+
+  view (taskId: string): TaskView | undefined {
+    const t = this.c.book.get(taskId)
+    if (t === undefined) return undefined
+    const s = t.state
+    return {
+      taskId, status: s.status, epoch: s.epoch, holder: s.holder, attempts: s.attempts, exitCode: s.exitCode, error: s.error,
+      submitter: s.submitter, image: t.spec?.image ?? null, command: t.spec?.command ?? null, mine: this.mine.has(taskId), updatedAt: s.updatedAt
+    }
+  }
+
+  list (): TaskView[] {
+    return [...this.c.book.all()].map(t => this.view(t.taskId)!).sort((a, b) => b.updatedAt - a.updatedAt)
+  }
+
+  private emitState (state: TaskState): void {
+    const task = this.view(state.taskId)
+    if (task !== undefined) this.c.bus.emit({ type: 'task:state', task })
+  }
+
+  /** Coalesces index writes: a burst of submits or results costs one DHT put. */
+  private scheduleIndex (): void {
+    if (this.indexTimer !== undefined) return
+    this.indexTimer = setTimeout(() => {
+      this.indexTimer = undefined
+      void this.publishIndex()
+    }, 200)
+  }
+
+  stop (): void {
+    clearTimeout(this.indexTimer)
+  }
+
+  private async publishIndex (): Promise<void> {
+    const open: string[] = []
+    for (const id of this.mine) {
+      const t = this.c.book.get(id)
+      if (t !== undefined && isTerminal(t.state.status)) {
+        if (!this.recent.includes(id)) this.recent.push(id)
+      } else open.push(id)
+    }
+    while (this.recent.length > TASK_INDEX_MAX_RECENT) this.recent.shift()
+    this.indexSeq++
+    await this.c.records.put(nodeTasksKey(this.c.peerId), {
+      v: PROTOCOL_VERSION, peerId: this.c.peerId, seq: this.indexSeq, open: open.slice(-TASK_INDEX_MAX_OPEN), recent: [...this.recent]
+    }).catch(() => undefined)
+  }
+}

@@ -1,0 +1,131 @@
+// The one API contract: requests, responses and events, used by the HTTP/WS server, the CLI,
+// and later IPC and the renderer. Routes are listed one per line, like Syncthing's lib/api.
+import { z } from 'zod'
+import type { NodeMeta, SharingMode, TaskStatus } from './schemas.js'
+import { peerIdString, taskIdString } from './schemas.js'
+
+export const API_ROUTES = {
+  status: 'GET /api/status',
+  peers: 'GET /api/peers',
+  listTasks: 'GET /api/tasks',
+  submitTask: 'POST /api/tasks',
+  getTask: 'GET /api/tasks/:id',
+  cancelTask: 'POST /api/tasks/:id/cancel',
+  taskLogs: 'GET /api/tasks/:id/logs',
+  events: 'WS /api/events'
+} as const
+
+/** Parses "256m", "1g", "512" (MiB) into MiB; undefined when malformed. */
+export function parseMemoryMb (text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?)?$/i.exec(text.trim())
+  if (m == null) return undefined
+  const n = Number(m[1])
+  const unit = (m[2] ?? 'm').toLowerCase()[0]
+  const factor = unit === 'k' ? 1 / 1024 : unit === 'g' ? 1024 : unit === 't' ? 1024 * 1024 : 1
+  const mb = Math.round(n * factor)
+  return Number.isFinite(mb) ? mb : undefined
+}
+
+export const DEFAULT_TASK = { cpu: 1, memoryMb: 256, timeoutSec: 3600, maxAttempts: 3, retryOnFailure: false } as const
+
+/** What a client submits; the peer fills in submitter, createdAt and nonce. */
+export const submitTaskRequestSchema = z.object({
+  image: z.string().trim().min(1, 'image is required').max(256).regex(/^[^\s]+$/, 'image must not contain spaces'),
+  command: z.array(z.string().max(4096)).min(1, 'command is required').max(256),
+  cpu: z.number().min(0.1, 'cpu must be at least 0.1').max(64, 'cpu must be at most 64').default(DEFAULT_TASK.cpu),
+  memoryMb: z.number().int('memory must be whole MiB').min(16, 'memory must be at least 16 MiB').max(262144).default(DEFAULT_TASK.memoryMb),
+  timeoutSec: z.number().int('timeout must be whole seconds').min(1, 'timeout must be at least 1 s').max(7 * 86400).default(DEFAULT_TASK.timeoutSec),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'env names are letters, digits and _'), z.string().max(4096)).default({}),
+  maxAttempts: z.number().int().min(1).max(10).default(DEFAULT_TASK.maxAttempts),
+  retryOnFailure: z.boolean().default(DEFAULT_TASK.retryOnFailure)
+}).strict()
+export type SubmitTaskRequest = z.input<typeof submitTaskRequestSchema>
+export type SubmitTaskInput = z.output<typeof submitTaskRequestSchema>
+
+export const taskIdParamSchema = z.object({ id: taskIdString })
+export const peerIdParamSchema = z.object({ id: peerIdString })
+
+export interface StatusResponse {
+  peerId: string
+  name: string
+  version: string
+  addrs: string[]
+  peers: number
+  apiUrl: string
+  dataDir: string
+  orgFingerprint: string
+  leaseTtlMs: number
+  sharing: SharingMode
+  executor: string
+  runningTasks: number
+  startedAt: number
+}
+
+export interface TaskView {
+  taskId: string
+  status: TaskStatus
+  epoch: number
+  holder: string | null
+  attempts: number
+  exitCode: number | null
+  error: string | null
+  submitter: string
+  image: string | null
+  command: string[] | null
+  mine: boolean
+  updatedAt: number
+}
+
+export interface PeerView {
+  peerId: string
+  addrs: string[]
+  connected: boolean
+  meta: NodeMeta | null
+}
+
+export interface LogLine {
+  taskId: string
+  epoch: number
+  stream: 'stdout' | 'stderr' | 'system'
+  line: string
+  at: number
+}
+
+export interface SubmitTaskResponse { taskId: string }
+export interface CancelTaskResponse { taskId: string, status: TaskStatus }
+export interface TaskLogsResponse { taskId: string, lines: LogLine[], complete: boolean }
+
+/** Events streamed over WS /api/events (and later IPC), named domain:verb. */
+export type ApiEvent =
+  | { type: 'task:state', task: TaskView }
+  | { type: 'task:log', line: LogLine }
+  | { type: 'peer:connect', peerId: string }
+  | { type: 'peer:disconnect', peerId: string }
+
+/** Error body of every non-2xx response; `name` is one of the shared error names. */
+export interface ApiErrorBody {
+  error: { name: ApiErrorName, message: string, field?: string }
+}
+export type ApiErrorName = 'ValidationError' | 'NotFoundError' | 'UnauthorizedError' | 'ConflictError' | 'InternalError'
+
+/**
+ * The contract every transport serves (HTTP/WS here, IPC in the desktop app). Implemented by the
+ * peer (src/main/peer); the API server and the CLI are thin adapters over it.
+ * Methods throw errors whose `name` is an ApiErrorName (with `field` for ValidationError).
+ */
+export interface MCloudApi {
+  status: () => Promise<StatusResponse>
+  peers: () => Promise<PeerView[]>
+  listTasks: () => Promise<TaskView[]>
+  getTask: (taskId: string) => Promise<TaskView>
+  submitTask: (request: SubmitTaskRequest) => Promise<SubmitTaskResponse>
+  cancelTask: (taskId: string) => Promise<CancelTaskResponse>
+  taskLogs: (taskId: string) => Promise<TaskLogsResponse>
+  /** Subscribes to the event stream; returns the unsubscribe function. */
+  subscribe: (listener: (event: ApiEvent) => void) => () => void
+}
+
+/** Files the peer writes into its data dir so local clients can find it. */
+export const API_INFO_FILE = 'api.json'
+export const API_TOKEN_FILE = 'api-token'
+export interface ApiInfo { url: string, port: number, pid: number, peerId: string }

@@ -1,0 +1,116 @@
+// zod schemas for everything that crosses a trust boundary: DHT records, gossip, API, CLI.
+// Every limit here is part of the protocol: a record outside them is rejected by every peer.
+import { z } from 'zod'
+
+export const PROTOCOL_VERSION = 1
+
+/** A libp2p peer id string (base58btc Ed25519 identity multihash "12D3Koo…"). */
+export const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,60}$/, 'must be a libp2p peer id')
+/** Task ids are lowercase hex sha-256 digests. */
+export const taskIdString = z.string().regex(/^[0-9a-f]{64}$/, 'must be a 64-character hex task id')
+const hex64 = taskIdString
+
+export const TASK_STATUSES = ['queued', 'leased', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export const taskStatus = z.enum(TASK_STATUSES)
+export type TaskStatus = z.infer<typeof taskStatus>
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled']
+
+export const SHARING_MODES = ['on', 'paused', 'idle-only', 'snoozed'] as const
+export const sharingMode = z.enum(SHARING_MODES)
+export type SharingMode = z.infer<typeof sharingMode>
+
+const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a valid environment variable name')
+
+/** What a submitter asks for. Immutable once posted: its hash is the task id. */
+export const taskSpecSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  submitter: peerIdString,
+  submitterName: z.string().max(64),
+  image: z.string().min(1, 'image is required').max(256).regex(/^[^\s]+$/, 'image must not contain spaces'),
+  command: z.array(z.string().max(4096)).min(1, 'command is required').max(256),
+  cpu: z.number().min(0.1, 'cpu must be at least 0.1').max(64, 'cpu must be at most 64'),
+  memoryMb: z.number().int().min(16, 'memory must be at least 16 MiB').max(262144, 'memory must be at most 256 GiB'),
+  timeoutSec: z.number().int().min(1, 'timeout must be at least 1 s').max(7 * 86400, 'timeout must be at most 7 days'),
+  env: z.record(envKey, z.string().max(4096)).refine((e) => Object.keys(e).length <= 64, 'at most 64 env variables'),
+  maxAttempts: z.number().int().min(1).max(10),
+  retryOnFailure: z.boolean(),
+  createdAt: z.number().int().nonnegative(),
+  nonce: z.string().min(8).max(64)
+}).strict()
+export type TaskSpec = z.infer<typeof taskSpecSchema>
+
+/**
+ * The mutable state of a task; ordered by shared/order.ts.
+ * epoch 0 is written by the submitter (queued, or cancelled before anyone claimed it); epoch ≥ 1 is
+ * written by `holder`. A hand-back is `queued` at a fresh epoch written by the releaser, because a
+ * record at the same epoch could never outrank the releaser's own `running` record.
+ */
+export const taskStateSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  taskId: taskIdString,
+  submitter: peerIdString,
+  specHash: hex64,
+  status: taskStatus,
+  epoch: z.number().int().min(0).max(1_000_000),
+  holder: peerIdString.nullable(),
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  attempts: z.number().int().min(0).max(1000),
+  ttlMs: z.number().int().min(500).max(600_000),
+  exitCode: z.number().int().nullable(),
+  error: z.string().max(1024).nullable(),
+  resultCid: z.string().max(128).nullable(),
+  // Wall-clock time for display only; expiry never uses it (no clock sync assumed).
+  updatedAt: z.number().int().nonnegative()
+}).strict().superRefine((s, ctx) => {
+  if (s.epoch === 0 && s.holder !== null) ctx.addIssue({ code: 'custom', path: ['holder'], message: 'epoch 0 has no holder' })
+  if (s.epoch > 0 && s.holder === null) ctx.addIssue({ code: 'custom', path: ['holder'], message: 'a leased epoch needs a holder' })
+  if (s.epoch === 0 && !['queued', 'cancelled'].includes(s.status)) ctx.addIssue({ code: 'custom', path: ['status'], message: 'epoch 0 is queued or cancelled' })
+})
+export type TaskState = z.infer<typeof taskStateSchema>
+
+export const taskCancelSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  taskId: taskIdString,
+  submitter: peerIdString,
+  specHash: hex64,
+  reason: z.string().max(256),
+  at: z.number().int().nonnegative()
+}).strict()
+export type TaskCancel = z.infer<typeof taskCancelSchema>
+
+export const nodeMetaSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  peerId: peerIdString,
+  name: z.string().max(64),
+  version: z.string().max(32),
+  seq: z.number().int().min(0),
+  cores: z.number().int().min(0).max(4096),
+  idleCpuPct: z.number().min(0).max(100),
+  freeMemMb: z.number().int().min(0),
+  lendableCpu: z.number().min(0).max(4096),
+  lendableMemMb: z.number().int().min(0),
+  sharing: sharingMode,
+  dockerOk: z.boolean(),
+  runningTasks: z.number().int().min(0).max(10000),
+  updatedAt: z.number().int().nonnegative()
+}).strict()
+export type NodeMeta = z.infer<typeof nodeMetaSchema>
+
+export const nodeLeaseSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  peerId: peerIdString,
+  seq: z.number().int().min(0),
+  ttlMs: z.number().int().min(500).max(600_000)
+}).strict()
+export type NodeLease = z.infer<typeof nodeLeaseSchema>
+
+export const TASK_INDEX_MAX_OPEN = 200
+export const TASK_INDEX_MAX_RECENT = 100
+export const nodeTasksSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  peerId: peerIdString,
+  seq: z.number().int().min(0),
+  open: z.array(taskIdString).max(TASK_INDEX_MAX_OPEN),
+  recent: z.array(taskIdString).max(TASK_INDEX_MAX_RECENT)
+}).strict()
+export type NodeTasks = z.infer<typeof nodeTasksSchema>

@@ -1,0 +1,42 @@
+// Helpers for tests that need the Docker engine. scripts/test-setup.mjs (run by `npm test`)
+// prepares the engine and the local image and records the outcome in .test-tmp/setup.json.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Local image built by scripts/test-setup.mjs with `docker import` (static busybox, no registry). */
+export const TEST_IMAGE = 'mcloud-test/busybox:latest';
+
+export const SETUP_FILE = fileURLToPath(new URL('../../.test-tmp/setup.json', import.meta.url));
+
+export interface SetupInfo {
+  docker: boolean;
+  image: string;
+  dockerHost: string;
+}
+
+/** Contents of .test-tmp/setup.json, or null when the set-up script has not run (or failed). */
+export function readSetup(): SetupInfo | null {
+  try {
+    return JSON.parse(readFileSync(SETUP_FILE, 'utf8')) as SetupInfo;
+  } catch {
+    return null;
+  }
+}
+
+/** True when the set-up script reported a working Docker engine and test image. */
+export function dockerAvailable(): boolean {
+  return readSetup()?.docker === true;
+}
+
+export interface DockerResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the docker CLI synchronously (DOCKER_HOST is inherited). */
+export function docker(args: string[], timeoutMs = 60_000): DockerResult {
+  const r = spawnSync('docker', args, { encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+}
