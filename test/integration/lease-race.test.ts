@@ -9,8 +9,11 @@ describe('10 peers racing for 100 tasks', () => {
   const completedRuns = new Map<string, number>()
   const commits = new Map<string, Set<string>>()
   beforeAll(async () => {
+    // A 5 s lease: ten peers in one test process on two cores answer slowly at times, and a
+    // lease that expires under load only costs a re-claim, which this test is not about.
     cluster = await startCluster(10, () => ({
       slots: 2,
+      leaseTtlMs: 5000,
       executor: new SimulatedSleepExecutor({
         onRun: e => { if (e.phase === 'end' && !e.aborted) completedRuns.set(e.taskId, (completedRuns.get(e.taskId) ?? 0) + 1) }
       })
@@ -27,7 +30,7 @@ describe('10 peers racing for 100 tasks', () => {
   })
   afterAll(async () => { await cluster?.stop() })
 
-  it('completes every task with 0 duplicate commits and 0 duplicate runs', async () => {
+  it('completes every task with 0 duplicate commits and 0 duplicate runs', { timeout: 300_000 }, async () => {
     const ids: string[] = []
     // Every peer submits at once, ten rounds of ten: the providers race for each burst.
     for (let round = 0; round < 10; round++) {
@@ -38,7 +41,7 @@ describe('10 peers racing for 100 tasks', () => {
         if (!isTerminal((await cluster.peers[i % cluster.peers.length]!.getTask(id)).status)) return false
       }
       return true
-    }, 100_000, 500)
+    }, 280_000, 500)
     const statuses = await Promise.all(ids.map(async (id, i) => (await cluster.peers[i % cluster.peers.length]!.getTask(id)).status))
     expect(statuses.filter(s => s === 'succeeded')).toHaveLength(100)
     const duplicateCommits = [...commits.values()].filter(s => s.size > 1).length

@@ -77,6 +77,10 @@ export async function agentCommand (argv: string[], io: CliIo): Promise<number> 
   try {
     // Imported here so client commands never load libp2p.
     const { createPeer } = await import('../peer/index.js')
+    // The product runs tasks in Docker; a peer without a Docker engine still submits and
+    // observes, and says "docker unavailable" in its status.
+    const { DockerExecutor } = await import('../executor/docker/index.js')
+    config.executor ??= new DockerExecutor()
     let peer: Awaited<ReturnType<typeof createPeer>>
     try {
       peer = await createPeer(config)

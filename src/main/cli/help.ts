@@ -34,7 +34,8 @@ ${DATA_DIR}
   --listen MULTIADDR  a libp2p listen address; repeatable (e.g. /ip4/0.0.0.0/tcp/4001)
   --bootstrap MULTIADDR
                       a peer to dial at start; repeatable (…/p2p/12D3Koo…)
-  --org-key FILE      the organisation key file (peers only talk to the same organisation)
+  --org-key FILE      the organisation key file (peers only talk to the same organisation;
+                      default DATA_DIR/org.key, created on first start: copy it to colleagues)
   --lease-ttl SECONDS how long a task lease lives without a heartbeat
   --no-mdns           do not discover peers on the local network`,
 

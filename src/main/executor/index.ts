@@ -27,6 +27,12 @@ export interface Executor {
   /** Whether this executor can run tasks now; a peer whose executor is unavailable claims nothing. */
   available: () => Promise<boolean>
   run: (run: TaskRun) => Promise<ExecResult>
+  /** Prepares the executor (e.g. removes containers a crash left behind). */
+  start?: () => Promise<void>
+  /** Stops every run still going and waits for their cleanup. */
+  stop?: () => Promise<void>
 }
 
 export { SimulatedSleepExecutor, type SimulatedSleepInit } from './simulated-sleep.js'
+// The Docker executor lives in ./docker/index.js and is imported from there, so peers that never
+// run tasks (tests, the CLI's client commands) do not load dockerode.

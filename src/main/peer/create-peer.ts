@@ -76,14 +76,16 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const leases = new LeaseEngine({ records, peerId, announce }, { ttlMs, settleMs: config.claimSettleMs })
   const slots = config.slots ?? 1
   const directory = new PeerDirectory(3 * ttlMs)
-  const canRun = config.executor !== undefined
+  // Whether the executor can take work now (Docker may be missing, or stop and come back).
+  let executorReady = false
+  const canRunNow = (): boolean => config.executor !== undefined && executorReady
   let metaSeq = Date.now()
   const myMeta = (): object => {
     metaSeq = Math.max(metaSeq + 1, Date.now())
-    return nodeMeta({ peerId, name, seq: metaSeq, running: scheduler.runningCount, slots, canRun })
+    return nodeMeta({ peerId, name, seq: metaSeq, running: scheduler.runningCount, slots, canRun: canRunNow(), dockerOk: executorReady && config.executor?.name === 'docker' })
   }
   let metaTimer: ReturnType<typeof setTimeout> | undefined
-  let lastHasRoom = canRun
+  let lastHasRoom = false
   // Others rank providers by this meta, so a change of load goes out at once (gossip only).
   const announceMeta = (): void => {
     if (metaTimer !== undefined) return
@@ -93,17 +95,17 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     }, 50)
   }
   const scheduler = new Scheduler({
-    book, leases, records, executor: config.executor, sharingAllowed: () => true, peerId,
+    book, leases, records, executor: config.executor, sharingAllowed: () => executorReady, peerId,
     availableProviders: () => {
       const list = directory.available().filter(id => id !== peerId)
-      if (canRun && scheduler.runningCount < slots) list.push(peerId)
+      if (canRunNow() && scheduler.runningCount < slots) list.push(peerId)
       return list
     },
     emit: (event) => {
       bus.emit(event)
       if (event.type === 'lease:claimed' || event.type === 'lease:committed' || event.type === 'lease:fenced' || event.type === 'lease:released') {
         // Rankers only care whether this peer has room: gossip when that flips, not on every task.
-        const hasRoom = canRun && scheduler.runningCount < slots
+        const hasRoom = canRunNow() && scheduler.runningCount < slots
         if (hasRoom !== lastHasRoom) { lastHasRoom = hasRoom; announceMeta() }
       }
       if (event.type === 'executor:log') {
@@ -176,14 +178,30 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   stops.push(() => { clearInterval(liveness); clearTimeout(metaTimer) })
   announceMeta()
 
-  // 5. provider loop
+  // 5. executor and provider loop; the executor's availability is re-checked every few seconds
+  if (config.executor !== undefined) {
+    const executor = config.executor
+    await executor.start?.().catch(() => {})
+    stops.push(async () => { await executor.stop?.() })
+    const checkExecutor = async (): Promise<void> => {
+      const ready = await executor.available().catch(() => false)
+      if (ready !== executorReady) {
+        executorReady = ready
+        lastHasRoom = canRunNow() && scheduler.runningCount < slots
+        announceMeta()
+      }
+    }
+    await checkExecutor()
+    const executorTimer = setInterval(() => { void checkExecutor() }, 5000)
+    stops.push(() => { clearInterval(executorTimer) })
+  }
   scheduler.start()
   stops.push(async () => { await scheduler.stop() })
 
   const status = async (): Promise<StatusResponse> => ({
     peerId, name, version: VERSION, addrs: node.getMultiaddrs().map(a => a.toString()), peers: connectedPeers(),
     apiUrl: api?.url ?? '', dataDir: config.dataDir, orgFingerprint: orgKeyFingerprint(orgKey), leaseTtlMs: ttlMs,
-    sharing: 'on', executor: config.executor?.name ?? 'none', runningTasks: scheduler.runningCount, startedAt
+    sharing: 'on', executor: executorLabel(config.executor?.name, executorReady), runningTasks: scheduler.runningCount, startedAt
   })
   const findTask = async (taskId: string): Promise<void> => {
     if (tasks.view(taskId) === undefined) await tasks.refresh(taskId)
@@ -225,14 +243,19 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect'])
 const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)
 
-function nodeMeta (m: { peerId: string, name: string, seq: number, running: number, slots: number, canRun: boolean }): NodeMeta {
+function executorLabel (name: string | undefined, ready: boolean): string {
+  if (name === undefined) return 'none (submits and observes only)'
+  return ready ? name : `${name} unavailable (claims nothing until it answers)`
+}
+
+function nodeMeta (m: { peerId: string, name: string, seq: number, running: number, slots: number, canRun: boolean, dockerOk: boolean }): NodeMeta {
   const cores = cpus().length
   const freeMemMb = Math.floor(freemem() / 2 ** 20)
   const freeShare = m.canRun ? Math.max(0, m.slots - m.running) / m.slots : 0
   return {
     v: PROTOCOL_VERSION, peerId: m.peerId, name: m.name.slice(0, 64), version: VERSION, seq: m.seq, cores, idleCpuPct: 0,
     freeMemMb, lendableCpu: Math.round(cores * freeShare * 100) / 100, lendableMemMb: Math.floor(freeMemMb * freeShare),
-    sharing: 'on', dockerOk: false, runningTasks: m.running, updatedAt: Date.now()
+    sharing: 'on', dockerOk: m.dockerOk, runningTasks: m.running, updatedAt: Date.now()
   }
 }
 
