@@ -32,7 +32,7 @@ const queued0: TaskState = {
 const leased1: TaskState = { ...queued0, status: 'leased', epoch: 1, holder: BOB, attempts: 1 }
 const meta: NodeMeta = {
   v: 1, peerId: BOB, name: 'bob', version: '0.1.0', seq: 1, cores: 4, idleCpuPct: 50, freeMemMb: 1024, lendableCpu: 2,
-  lendableMemMb: 512, sharing: 'on', dockerOk: true, runningTasks: 0, updatedAt: 1
+  lendableMemMb: 512, sharing: 'on', dockerOk: true, runningTasks: 0, addrs: [], updatedAt: 1
 }
 const cancel: TaskCancel = { v: 1, taskId, submitter: ALICE, specHash, reason: 'no', at: 1 }
 

@@ -92,6 +92,8 @@ export const nodeMetaSchema = z.object({
   sharing: sharingMode,
   dockerOk: z.boolean(),
   runningTasks: z.number().int().min(0).max(10000),
+  /** Where to reach this peer (multiaddrs with /p2p/…), so members behind NAT can find each other through relays. */
+  addrs: z.array(z.string().max(300)).max(16),
   updatedAt: z.number().int().nonnegative()
 }).strict()
 export type NodeMeta = z.infer<typeof nodeMetaSchema>

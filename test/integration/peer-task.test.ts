@@ -22,6 +22,13 @@ describe('a task submitted on one peer', () => {
     expect(done.epoch).toBe(1)
     expect(done.holder).not.toBe(submitter.peerId)
     expect(runs.filter(r => r.startsWith(taskId))).toHaveLength(1)
+    // The submitter holds a copy of the output, streamed from the peer that ran it.
+    const logs = await waitFor('the output to reach the submitter', async () => {
+      const l = await submitter.taskLogs(taskId)
+      return l.lines.length > 0 ? l : undefined
+    }, 10_000)
+    expect(logs.lines[0]?.line).toContain('sleep 0.3')
+    expect(logs.complete).toBe(true)
     for (const p of cluster.peers) {
       const { best } = await p.leases.readState(taskId)
       expect(best?.value.status).toBe('succeeded')

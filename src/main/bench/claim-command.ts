@@ -75,7 +75,7 @@ export function describeClaim (s: ClaimSummary): string[] {
     `   MTTR end-to-end    ${formatDistribution(s.mttrEndToEndMs)}   (kill → running on another peer at a higher epoch)`,
     `   MTTR detected      ${formatDistribution(s.mttrDetectedMs)}   (new holder's watcher saw expiry → running)`,
     `   kills              ${s.kills}/${s.killsRequested} peers, ${s.leasesKilled} leases lost, ${s.mttrEndToEndMs.n} recovered elsewhere`,
-    `   duration           ${formatMs(s.durationMs)}   (first submit → every task terminal)`
+    `   duration           ${formatMs(s.durationMs)}   ${s.timedOut ? '(DEADLINE REACHED: not every task finished)' : '(first submit → every task terminal)'}`
   ]
   for (const d of s.duplicates) {
     lines.push(`   ! duplicate ${d.taskId.slice(0, 12)}: ${d.commits.map(c => `${c.status}@${c.epoch} by ${c.holder.slice(-8)}`).join(', ')}`)

@@ -49,8 +49,9 @@ export interface ClaimSummary {
   killsRequested: number
   /** Leases the killed peers held; each must run again elsewhere (mttr n counts those that did). */
   leasesKilled: number
-  /** First submit → every task terminal in the submitters' view (or the timeout). */
+  /** First submit → every task terminal in the submitters' view, or → the deadline when `timedOut`. */
   durationMs: number
+  timedOut: boolean
   startupMs: number
   /** Peers whose routing table had fewer than 3 peers when the run started (start-up under load). */
   routingTableShort: number
@@ -112,7 +113,7 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
     const remaining = performance.now() - workStart
     const statusOf = async (): Promise<Array<TaskStatus | 'unknown'>> =>
       await Promise.all(tasks.map(async t => await t.submitter.getTask(t.taskId).then(v => v.status, () => 'unknown' as const)))
-    await waitUntil(async () => (await statusOf()).every(s => s !== 'unknown' && isTerminal(s)), Math.max(0, o.timeoutMs - remaining), 250)
+    const allDone = await waitUntil(async () => tasks.length === o.tasks && (await statusOf()).every(s => s !== 'unknown' && isTerminal(s)), Math.max(0, o.timeoutMs - remaining), 250)
     const durationMs = performance.now() - workStart
     finished = true
     await killing
@@ -148,6 +149,7 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
       killsRequested: o.kills,
       leasesKilled: obs.outages.length,
       durationMs: Math.round(durationMs),
+      timedOut: allDone === undefined,
       startupMs: Math.round(startupMs),
       routingTableShort: bed.shortOfPeers,
       idleCpuPct: Math.round(idleCpuPct * 10) / 10,

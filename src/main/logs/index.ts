@@ -1,2 +1,3 @@
-// logs/: per-task log buffers.
+// logs/: per-task log buffers and the libp2p log-stream protocol.
 export { LogBook, type LogBookInit } from './log-book.js'
+export { LogStreamService, LOG_PROTOCOL, type LogStreamComponents } from './log-stream.js'

@@ -1,14 +1,16 @@
 // The composition root: createPeer(config) wires every module, starts them in the written order
 // below and stops them in reverse. It owns the one event bus.
 import { cpus, freemem, hostname } from 'node:os'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
-import { nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, type ApiEvent, type MCloudApi, type NodeMeta, type PeerView, type StatusResponse } from '../../shared/index.js'
+import { nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, type ApiEvent, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type StatusResponse } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
 import { LeaseEngine } from '../lease/index.js'
-import { LogBook } from '../logs/index.js'
+import { LogBook, LogStreamService } from '../logs/index.js'
 import {
-  createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, type MCLibp2p
+  createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
 } from '../p2p/index.js'
 import { dhtSelectors, dhtValidators, RecordStore, type OpenedRecord } from '../records/index.js'
 import { Scheduler, TaskBook } from '../scheduler/index.js'
@@ -64,6 +66,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidators, selectors: dhtSelectors
   })
   const peerId = node.peerId.toString()
+  const dialer = new PeerDialer(node)
   const bus = new PeerBus()
   const connectedPeers = (): number => node.getPeers().length
   // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
@@ -82,7 +85,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   let metaSeq = Date.now()
   const myMeta = (): object => {
     metaSeq = Math.max(metaSeq + 1, Date.now())
-    return nodeMeta({ peerId, name, seq: metaSeq, running: scheduler.runningCount, slots, canRun: canRunNow(), dockerOk: executorReady && config.executor?.name === 'docker' })
+    const addrs = node.getMultiaddrs().map(a => a.toString()).filter(a => a.length <= 300).slice(0, 16)
+    return nodeMeta({ peerId, name, seq: metaSeq, running: scheduler.runningCount, slots, canRun: canRunNow(), dockerOk: executorReady && config.executor?.name === 'docker', addrs })
   }
   let metaTimer: ReturnType<typeof setTimeout> | undefined
   let lastHasRoom = false
@@ -110,27 +114,66 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       }
       if (event.type === 'executor:log') {
         const line = logs.append({ taskId: event.taskId, epoch: event.epoch, stream: event.stream, line: event.line, at: Date.now() })
+        for (const l of localLineListeners) l(line)
         bus.emit({ type: 'task:log', line })
       }
     }
   }, { slots })
-  const tasks = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce })
+  const localLineListeners = new Set<(line: LogLine) => void>()
+  const logStream = new LogStreamService({
+    node,
+    logs,
+    onLocalLine: listener => { localLineListeners.add(listener); return () => { localLineListeners.delete(listener) } },
+    runEnded: async taskId => {
+      if (!scheduler.heldLeases().some(l => l.taskId === taskId)) return
+      await new Promise<void>(resolve => {
+        const off = bus.on(e => {
+          if ((e.type === 'lease:committed' || e.type === 'lease:fenced' || e.type === 'lease:released') && e.taskId === taskId) { off(); resolve() }
+        })
+      })
+    }
+  })
+  // My task started on another peer: follow its output there and keep a copy here.
+  const following = new Set<string>()
+  const followRemote = (taskId: string, holder: string, epoch: number): void => {
+    const key = `${taskId}@${epoch}`
+    if (following.has(key) || holder === peerId || logs.lines(taskId).some(l => l.epoch === epoch)) return
+    following.add(key)
+    void logStream.follow(peerIdFromString(holder), taskId, line => {
+      if (line.epoch !== epoch) return
+      bus.emit({ type: 'task:log', line: logs.append(line) })
+    }).catch(() => {}).finally(() => { following.delete(key) })
+  }
+  const tasks = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: followRemote })
   onBetter = rec => {
-    if (rec.parsed.kind === 'node-meta') directory.observe(rec.value as NodeMeta)
-    else tasks.onRecord(rec)
+    if (rec.parsed.kind === 'node-meta') {
+      const meta = rec.value as NodeMeta
+      directory.observe(meta)
+      // A member met through gossip but not connected (behind NAT: reachable over a relay) is dialled.
+      if (meta.peerId !== peerId) dialer.enqueue(peerIdFromString(meta.peerId), meta.addrs.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } }))
+    } else tasks.onRecord(rec)
   }
   gossip = new GossipChannel(node, records)
   stops.push(() => { tasks.stop() })
 
   await node.start()
   stops.push(async () => { await node.stop() })
+  dialer.start()
+  stops.push(() => { dialer.stop() })
+  // New addresses (a relay reservation, a new interface) go out with the next meta at once.
+  const onSelfUpdate = (): void => { announceMeta() }
+  node.addEventListener('self:peer:update', onSelfUpdate)
+  stops.push(() => { node.removeEventListener('self:peer:update', onSelfUpdate) })
   gossip.start()
   stops.push(() => { gossip?.stop() })
+  await logStream.start()
+  stops.push(async () => { await logStream.stop() })
 
   // 3. peers appearing: a peer that was alone republishes the records it kept locally; every new
   // peer's task index is read so late joiners learn open work
   let republishTimer: ReturnType<typeof setTimeout> | undefined
   let wasAlone = true
+  const indexesRead = new Set<string>()
   const onPeer = (evt: CustomEvent<{ toString: () => string }>): void => {
     const remote = evt.detail.toString()
     bus.emit({ type: 'peer:connect', peerId: remote })
@@ -141,7 +184,12 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
         void records.republishOwn().then(count => { bus.emit({ type: 'records:republished', count }) })
       }, 1000)
     }
-    setTimeout(() => { void tasks.discoverFrom(remote).catch(() => 0) }, 200)
+    // Once per peer: kad-dht opens and closes connections as it checks contacts, and reading
+    // the index again on every reconnect cost a DHT read per connection.
+    if (!indexesRead.has(remote)) {
+      indexesRead.add(remote)
+      setTimeout(() => { void tasks.discoverFrom(remote).catch(() => { indexesRead.delete(remote) }) }, 200)
+    }
   }
   const onPeerGone = (evt: CustomEvent<{ toString: () => string }>): void => {
     bus.emit({ type: 'peer:disconnect', peerId: evt.detail.toString() })
@@ -248,14 +296,14 @@ function executorLabel (name: string | undefined, ready: boolean): string {
   return ready ? name : `${name} unavailable (claims nothing until it answers)`
 }
 
-function nodeMeta (m: { peerId: string, name: string, seq: number, running: number, slots: number, canRun: boolean, dockerOk: boolean }): NodeMeta {
+function nodeMeta (m: { peerId: string, name: string, seq: number, running: number, slots: number, canRun: boolean, dockerOk: boolean, addrs: string[] }): NodeMeta {
   const cores = cpus().length
   const freeMemMb = Math.floor(freemem() / 2 ** 20)
   const freeShare = m.canRun ? Math.max(0, m.slots - m.running) / m.slots : 0
   return {
     v: PROTOCOL_VERSION, peerId: m.peerId, name: m.name.slice(0, 64), version: VERSION, seq: m.seq, cores, idleCpuPct: 0,
     freeMemMb, lendableCpu: Math.round(cores * freeShare * 100) / 100, lendableMemMb: Math.floor(freeMemMb * freeShare),
-    sharing: 'on', dockerOk: m.dockerOk, runningTasks: m.running, updatedAt: Date.now()
+    sharing: 'on', dockerOk: m.dockerOk, runningTasks: m.running, addrs: m.addrs, updatedAt: Date.now()
   }
 }
 

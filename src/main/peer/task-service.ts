@@ -21,6 +21,8 @@ export interface TaskServiceComponents {
   peerId: string
   name: string
   announce: (bytes: Uint8Array) => void
+  /** One of my tasks is running on another peer (to follow its output). */
+  onRemoteRunning?: (taskId: string, holder: string, epoch: number) => void
 }
 
 export class TaskService {
@@ -91,7 +93,11 @@ export class TaskService {
         this.seenAt.set(state.taskId, Date.now())
         this.c.leases.watcher.observe(state)
         this.c.scheduler.onState(state)
-        if (prev?.status !== state.status || prev.epoch !== state.epoch) this.emitState(state)
+        if (prev?.status !== state.status || prev.epoch !== state.epoch) {
+          this.emitState(state)
+          // Follow while it runs; after it ends, fetch once more in case following never connected.
+          if ((state.status === 'running' || isTerminal(state.status)) && state.holder !== null && this.mine.has(state.taskId)) this.c.onRemoteRunning?.(state.taskId, state.holder, state.epoch)
+        }
         if (this.mine.has(state.taskId) && isTerminal(state.status) && !this.recent.includes(state.taskId)) this.scheduleIndex()
         if (!isTerminal(state.status)) this.c.scheduler.tick()
         return

@@ -111,7 +111,7 @@ describe('signRecord → openRecord', () => {
     const key = nodeMetaKey(bob.id)
     const meta = {
       v: 1, peerId: bob.id, name: 'bob', version: '0.1.0', seq: 1, cores: 4, idleCpuPct: 50, freeMemMb: 1024, lendableCpu: 2,
-      lendableMemMb: 512, sharing: 'on', dockerOk: true, runningTasks: 0, updatedAt: 1
+      lendableMemMb: 512, sharing: 'on', dockerOk: true, runningTasks: 0, addrs: [], updatedAt: 1
     }
     const bytes = await signRecord(bob.key, bob.id, key, meta)
     await fc.assert(fc.asyncProperty(fc.nat(bytes.byteLength - 1), fc.integer({ min: 1, max: 255 }), async (at, x) => {

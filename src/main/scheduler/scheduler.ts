@@ -99,9 +99,10 @@ export class Scheduler {
     // the least loaded. A small jitter covers views that differ.
     const providers = this.c.availableProviders()
     // An expired holder is presumed dead: it must not hold a place in the queue for its own task.
+    // Orphans (expired leases) go before fresh tasks: their recovery time is what users wait on.
     const ranked = candidates
-      .map(t => ({ t, rank: rankOf(t.taskId, this.c.peerId, providers.filter(p => p !== t.state.holder)) }))
-      .sort((a, b) => a.rank - b.rank)
+      .map(t => ({ t, orphan: t.state.status !== 'queued', rank: rankOf(t.taskId, this.c.peerId, providers.filter(p => p !== t.state.holder)) }))
+      .sort((a, b) => Number(b.orphan) - Number(a.orphan) || a.rank - b.rank)
     for (const { t, rank } of ranked.slice(0, free)) {
       this.claiming.add(t.taskId)
       const delay = rank * this.rankStepMs + Math.random() * this.jitterMs

@@ -1,0 +1,106 @@
+// The libp2p log-stream protocol: a submitter follows its task's output from whichever peer runs
+// it and keeps its own copy, so nothing is lost when that peer goes away. Framing is JSON lines:
+// the request {taskId, epoch}, then one LogLine per line, then {end: true}.
+import type { PeerId } from '@libp2p/interface'
+import { taskIdString, type LogLine } from '../../shared/index.js'
+import type { LogBook } from './log-book.js'
+
+export const LOG_PROTOCOL = '/mcloud/logs/1.0.0'
+const MAX_REQUEST_BYTES = 1024
+
+interface LogNode {
+  handle: (protocol: string, handler: (stream: any) => void | Promise<void>, options?: object) => Promise<void>
+  unhandle: (protocol: string) => Promise<void>
+  dialProtocol: (peer: PeerId, protocol: string, options?: { signal?: AbortSignal, runOnLimitedConnection?: boolean }) => Promise<any>
+}
+
+export interface LogStreamComponents {
+  node: LogNode
+  logs: LogBook
+  /** Subscribes to lines produced here for a task; returns the unsubscribe function. */
+  onLocalLine: (listener: (line: LogLine) => void) => () => void
+  /** Resolves when the task's run on this peer has ended (or at once if it is not running here). */
+  runEnded: (taskId: string) => Promise<void>
+}
+
+const encoder = new TextEncoder()
+const frame = (value: unknown): Uint8Array => encoder.encode(`${JSON.stringify(value)}\n`)
+
+/** Splits a byte stream into lines, refusing a line longer than `maxLine`. */
+async function * lines (source: AsyncIterable<Uint8Array | { subarray: () => Uint8Array }>, maxLine: number): AsyncGenerator<string> {
+  const decoder = new TextDecoder()
+  let buf = ''
+  for await (const chunk of source) {
+    buf += decoder.decode(chunk instanceof Uint8Array ? chunk : chunk.subarray(), { stream: true })
+    let nl: number
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      yield buf.slice(0, nl)
+      buf = buf.slice(nl + 1)
+    }
+    if (buf.length > maxLine) throw new Error('log stream line too long')
+  }
+}
+
+export class LogStreamService {
+  constructor (private readonly c: LogStreamComponents) {}
+
+  async start (): Promise<void> {
+    await this.c.node.handle(LOG_PROTOCOL, async (stream: any) => { await this.serve(stream) }, { runOnLimitedConnection: true })
+  }
+
+  async stop (): Promise<void> {
+    await this.c.node.unhandle(LOG_PROTOCOL).catch(() => {})
+  }
+
+  /** Holder side: what is buffered, then live lines until the run here ends. */
+  private async serve (stream: any): Promise<void> {
+    try {
+      const first = await lines(stream, MAX_REQUEST_BYTES)[Symbol.asyncIterator]().next()
+      const taskId = taskIdString.safeParse((JSON.parse(first.value ?? '{}') as { taskId?: unknown }).taskId)
+      if (!taskId.success) { await stream.close(); return }
+      const id = taskId.data
+      const queued: LogLine[] = []
+      let wake: (() => void) | undefined
+      const unsubscribe = this.c.onLocalLine(line => { if (line.taskId === id) { queued.push(line); wake?.() } })
+      let ended = false
+      void this.c.runEnded(id).then(() => { ended = true; wake?.() })
+      try {
+        // Subscribed before the snapshot, so no line falls between; the book stores the very
+        // objects that are announced, so a line in both is dropped from the queue by identity.
+        const snapshot = this.c.logs.lines(id)
+        const sent = new Set(snapshot)
+        for (const line of snapshot) await send(stream, frame(line))
+        for (let i = queued.length - 1; i >= 0; i--) if (sent.has(queued[i]!)) queued.splice(i, 1)
+        while (true) {
+          while (queued.length > 0) await send(stream, frame(queued.shift()))
+          if (ended) break
+          await new Promise<void>(resolve => { wake = resolve })
+          wake = undefined
+        }
+        await send(stream, frame({ end: true }))
+      } finally {
+        unsubscribe()
+      }
+      await stream.close()
+    } catch {
+      stream.abort?.(new Error('log stream failed'))
+    }
+  }
+
+  /** Submitter side: follows `taskId` on `peer`, calling `onLine` for each line, until the run ends. */
+  async follow (peer: PeerId, taskId: string, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<void> {
+    // A relayed (limited) connection is fine for a log stream until the direct one is up.
+    const stream = await this.c.node.dialProtocol(peer, LOG_PROTOCOL, { signal, runOnLimitedConnection: true })
+    await send(stream, frame({ taskId }))
+    for await (const text of lines(stream, 64 * 1024)) {
+      const value = JSON.parse(text) as LogLine | { end: true }
+      if ('end' in value) break
+      if (value.taskId === taskId && typeof value.line === 'string') onLine(value)
+    }
+    await stream.close().catch(() => {})
+  }
+}
+
+async function send (stream: any, bytes: Uint8Array): Promise<void> {
+  if (stream.send(bytes) === false) await stream.onDrain()
+}

@@ -1,0 +1,97 @@
+// libp2p 3 does not dial the peers it discovers. In an organisation every member should reach
+// every other (the DHT is small and the gossip mesh wants direct links), so discovered members
+// are dialled, a few at a time, up to a bound. A peer reachable only through a relay is dialled
+// over its circuit address, and the WebRTC upgrader then makes the link direct.
+import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { MCLibp2p } from './create-p2p.js'
+
+export interface PeerDialerInit {
+  /** Stop dialling new peers once this many are connected. Default 100. */
+  maxPeers?: number
+  /** Dials in flight at once (dialling everyone at once overwhelms a small machine). Default 4. */
+  concurrency?: number
+}
+
+export class PeerDialer {
+  private readonly queue: Array<{ peer: PeerId, addrs: Multiaddr[] }> = []
+  private readonly queued = new Set<string>()
+  private inFlight = 0
+  private stopped = true
+  private readonly maxPeers: number
+  private readonly concurrency: number
+  private readonly onDiscovery = (evt: CustomEvent<{ id: PeerId }>): void => { this.enqueue(evt.detail.id) }
+
+  constructor (private readonly node: MCLibp2p, init: PeerDialerInit = {}) {
+    this.maxPeers = init.maxPeers ?? 100
+    this.concurrency = init.concurrency ?? 4
+  }
+
+  start (): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.node.addEventListener('peer:discovery', this.onDiscovery)
+    this.node.addEventListener('peer:connect', this.onConnect)
+    this.timer = setInterval(() => { this.lookupSoon() }, this.lookupEveryMs)
+  }
+
+  stop (): void {
+    this.stopped = true
+    this.node.removeEventListener('peer:discovery', this.onDiscovery)
+    this.node.removeEventListener('peer:connect', this.onConnect)
+    clearInterval(this.timer)
+    clearTimeout(this.lookupTimer)
+    this.queue.length = 0
+    this.queued.clear()
+  }
+
+  // Records go straight to known replicas in a small network (records/direct-replicas), so the
+  // DHT walks that would otherwise reveal new members rarely run: walk towards our own id when a
+  // peer arrives (it may know others) and every few minutes, and dial whoever answers.
+  private readonly onConnect = (): void => { this.lookupSoon() }
+  private timer: ReturnType<typeof setInterval> | undefined
+  private lookupTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly lookupEveryMs = 120_000
+
+  private lookupSoon (): void {
+    if (this.stopped || this.lookupTimer !== undefined) return
+    this.lookupTimer = setTimeout(() => {
+      void this.lookup().finally(() => { this.lookupTimer = undefined })
+    }, 1000)
+  }
+
+  private async lookup (): Promise<void> {
+    try {
+      const self = this.node.peerId.toMultihash().bytes
+      for await (const ev of this.node.services.dht.getClosestPeers(self, { signal: AbortSignal.timeout(15_000) })) {
+        if (ev.name === 'FINAL_PEER') this.enqueue(ev.peer.id)
+        else if (ev.name === 'PEER_RESPONSE') for (const p of ev.closer) this.enqueue(p.id)
+      }
+    } catch { /* no peers yet, or the walk timed out: the next arrival tries again */ }
+  }
+
+  /** Dials `peer` (at `addrs` when given, e.g. from its gossiped meta) unless already connected. */
+  enqueue (peer: PeerId, addrs: Multiaddr[] = []): void {
+    const id = peer.toString()
+    if (this.stopped || peer.equals(this.node.peerId) || this.queued.has(id) || this.node.getConnections(peer).length > 0) return
+    this.queued.add(id)
+    this.queue.push({ peer, addrs })
+    this.pump()
+  }
+
+  private pump (): void {
+    while (!this.stopped && this.inFlight < this.concurrency && this.queue.length > 0) {
+      const { peer, addrs } = this.queue.shift()!
+      if (this.node.getPeers().length >= this.maxPeers || this.node.getConnections(peer).length > 0) {
+        this.queued.delete(peer.toString())
+        continue
+      }
+      this.inFlight++
+      void this.node.dial(addrs.length > 0 ? addrs : peer, { signal: AbortSignal.timeout(20_000) }).catch(() => {}).finally(() => {
+        this.inFlight--
+        this.queued.delete(peer.toString())
+        this.pump()
+      })
+    }
+  }
+}
