@@ -2,7 +2,7 @@
 // and later IPC and the renderer. Routes are listed one per line, like Syncthing's lib/api.
 import { z } from 'zod'
 import type { NodeMeta, SharingMode, TaskStatus } from './schemas.js'
-import { peerIdString, taskIdString } from './schemas.js'
+import { peerIdString, taskIdString, taskRequestFields } from './schemas.js'
 
 export const API_ROUTES = {
   status: 'GET /api/status',
@@ -30,14 +30,14 @@ export const DEFAULT_TASK = { cpu: 1, memoryMb: 256, timeoutSec: 3600, maxAttemp
 
 /** What a client submits; the peer fills in submitter, createdAt and nonce. */
 export const submitTaskRequestSchema = z.object({
-  image: z.string().trim().min(1, 'image is required').max(256).regex(/^[^\s]+$/, 'image must not contain spaces'),
-  command: z.array(z.string().max(4096)).min(1, 'command is required').max(256),
-  cpu: z.number().min(0.1, 'cpu must be at least 0.1').max(64, 'cpu must be at most 64').default(DEFAULT_TASK.cpu),
-  memoryMb: z.number().int('memory must be whole MiB').min(16, 'memory must be at least 16 MiB').max(262144).default(DEFAULT_TASK.memoryMb),
-  timeoutSec: z.number().int('timeout must be whole seconds').min(1, 'timeout must be at least 1 s').max(7 * 86400).default(DEFAULT_TASK.timeoutSec),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'env names are letters, digits and _'), z.string().max(4096)).default({}),
-  maxAttempts: z.number().int().min(1).max(10).default(DEFAULT_TASK.maxAttempts),
-  retryOnFailure: z.boolean().default(DEFAULT_TASK.retryOnFailure)
+  ...taskRequestFields,
+  image: z.string().trim().pipe(taskRequestFields.image),
+  cpu: taskRequestFields.cpu.default(DEFAULT_TASK.cpu),
+  memoryMb: taskRequestFields.memoryMb.default(DEFAULT_TASK.memoryMb),
+  timeoutSec: taskRequestFields.timeoutSec.default(DEFAULT_TASK.timeoutSec),
+  env: taskRequestFields.env.default({}),
+  maxAttempts: taskRequestFields.maxAttempts.default(DEFAULT_TASK.maxAttempts),
+  retryOnFailure: taskRequestFields.retryOnFailure.default(DEFAULT_TASK.retryOnFailure)
 }).strict()
 export type SubmitTaskRequest = z.input<typeof submitTaskRequestSchema>
 export type SubmitTaskInput = z.output<typeof submitTaskRequestSchema>

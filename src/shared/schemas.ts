@@ -19,21 +19,26 @@ export const SHARING_MODES = ['on', 'paused', 'idle-only', 'snoozed'] as const
 export const sharingMode = z.enum(SHARING_MODES)
 export type SharingMode = z.infer<typeof sharingMode>
 
-const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a valid environment variable name')
+const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'env names are letters, digits and _, not starting with a digit')
+
+/** The fields a submitter chooses; shared by the spec record and the submit request (shared/api). */
+export const taskRequestFields = {
+  image: z.string().min(1, 'image is required').max(256).regex(/^[^\s]+$/, 'image must not contain spaces'),
+  command: z.array(z.string().max(4096)).min(1, 'command is required').max(256),
+  cpu: z.number().min(0.1, 'cpu must be at least 0.1').max(64, 'cpu must be at most 64'),
+  memoryMb: z.number().int('memory must be whole MiB').min(16, 'memory must be at least 16 MiB').max(262144, 'memory must be at most 256 GiB'),
+  timeoutSec: z.number().int('timeout must be whole seconds').min(1, 'timeout must be at least 1 s').max(7 * 86400, 'timeout must be at most 7 days'),
+  env: z.record(envKey, z.string().max(4096)).refine((e) => Object.keys(e).length <= 64, 'at most 64 env variables'),
+  maxAttempts: z.number().int().min(1, 'max attempts must be at least 1').max(10, 'max attempts must be at most 10'),
+  retryOnFailure: z.boolean()
+}
 
 /** What a submitter asks for. Immutable once posted: its hash is the task id. */
 export const taskSpecSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   submitter: peerIdString,
   submitterName: z.string().max(64),
-  image: z.string().min(1, 'image is required').max(256).regex(/^[^\s]+$/, 'image must not contain spaces'),
-  command: z.array(z.string().max(4096)).min(1, 'command is required').max(256),
-  cpu: z.number().min(0.1, 'cpu must be at least 0.1').max(64, 'cpu must be at most 64'),
-  memoryMb: z.number().int().min(16, 'memory must be at least 16 MiB').max(262144, 'memory must be at most 256 GiB'),
-  timeoutSec: z.number().int().min(1, 'timeout must be at least 1 s').max(7 * 86400, 'timeout must be at most 7 days'),
-  env: z.record(envKey, z.string().max(4096)).refine((e) => Object.keys(e).length <= 64, 'at most 64 env variables'),
-  maxAttempts: z.number().int().min(1).max(10),
-  retryOnFailure: z.boolean(),
+  ...taskRequestFields,
   createdAt: z.number().int().nonnegative(),
   nonce: z.string().min(8).max(64)
 }).strict()

@@ -94,9 +94,9 @@ export class LeaseEngine {
 
   /**
    * Checks the replicas for anything that takes the lease away: a higher epoch, another holder
-   * at my epoch (the smaller peer id keeps it, so both sides agree without talking), or a
-   * terminal record I did not write. A cancel seen by gossip (or read, with `readCancel`) makes
-   * the holder stop and commit `cancelled`. Returns the highest seq seen at my epoch.
+   * at my epoch, or a result I already wrote. A cancel seen by gossip (or read, with
+   * `readCancel`) makes the holder stop and commit `cancelled`. Returns the highest seq seen at
+   * my epoch.
    */
   async check (lease: Lease, readCancel = false): Promise<number> {
     const me = this.components.peerId
@@ -163,12 +163,6 @@ export class LeaseEngine {
     if (lease.fenced) return false
     lease.fence(`released: ${reason}`)
     return await this.write({ ...lease.claimed, status: 'queued', epoch: lease.epoch + 1, holder: this.components.peerId, seq: 0, error: reason.slice(0, 1024), updatedAt: Date.now() })
-  }
-
-  /** Writes a state as this peer (claim-to-finalise: give up, cancel or adopt a result). */
-  async finalise (state: TaskState, outcome: Outcome): Promise<boolean> {
-    const me = this.components.peerId
-    return await this.write({ ...state, ...outcome, resultCid: outcome.resultCid ?? state.resultCid, holder: me, seq: state.seq + 1, updatedAt: Date.now() })
   }
 
   private async write (state: TaskState): Promise<boolean> {

@@ -74,8 +74,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const records = new RecordStore({ dht: node.services.dht, privateKey, peerId, connectedPeers }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
   const logs = new LogBook()
   const book = new TaskBook()
-  let gossip: GossipChannel | undefined
-  const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip?.announce(bytes, kind) }
+  const gossip = new GossipChannel(node, records)
+  const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip.announce(bytes, kind) }
   const leases = new LeaseEngine({ records, peerId, announce }, { ttlMs, settleMs: config.claimSettleMs })
   const slots = config.slots ?? 1
   const directory = new PeerDirectory(3 * ttlMs)
@@ -153,7 +153,6 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       if (meta.peerId !== peerId) dialer.enqueue(peerIdFromString(meta.peerId), meta.addrs.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } }))
     } else tasks.onRecord(rec)
   }
-  gossip = new GossipChannel(node, records)
   stops.push(() => { tasks.stop() })
 
   await node.start()
@@ -165,7 +164,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   node.addEventListener('self:peer:update', onSelfUpdate)
   stops.push(() => { node.removeEventListener('self:peer:update', onSelfUpdate) })
   gossip.start()
-  stops.push(() => { gossip?.stop() })
+  stops.push(() => { gossip.stop() })
   await logStream.start()
   stops.push(async () => { await logStream.stop() })
 
