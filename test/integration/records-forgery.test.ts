@@ -128,7 +128,9 @@ describe('forged and stale records between real peers', () => {
     // also claiming to be B, but signed with A's key
     await expectRefusedEverywhere(0, key, await signRecord(keys[0]!, b.peerId, key, meta))
 
-    const real = await b.records.put(key, { ...meta, name: 'peer-1', seq: 1 })
+    // B publishes its own meta on its own; the real one written here only has to be newer.
+    const current = b.records.cached<'node-meta'>(key)?.value.seq ?? 0
+    const real = await b.records.put(key, { ...meta, name: 'peer-1', seq: current + 1000 })
     expect(real.acks).toBeGreaterThanOrEqual(1)
     for (const p of peers) expect((await p.records.get<'node-meta'>(key)).best?.value.name).toBe('peer-1')
   })
