@@ -191,11 +191,6 @@ export class RecordStore {
     return n
   }
 
-  /** All locally known records of one kind (e.g. every task state this peer has seen). */
-  * known<K extends RecordKind> (kind: K): Generator<OpenedRecord<K>> {
-    for (const rec of this.local.values()) if (rec.parsed.kind === kind) yield rec as OpenedRecord<K>
-  }
-
   private evictOne (): void {
     for (const key of this.local.keys()) {
       if (!this.own.has(key)) { this.local.delete(key); return }

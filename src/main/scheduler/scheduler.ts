@@ -103,9 +103,10 @@ export class Scheduler {
     const ranked = candidates
       .map(t => ({ t, orphan: t.state.status !== 'queued', rank: rankOf(t.taskId, this.c.peerId, providers.filter(p => p !== t.state.holder)) }))
       .sort((a, b) => Number(b.orphan) - Number(a.orphan) || a.rank - b.rank)
-    for (const { t, rank } of ranked.slice(0, free)) {
+    for (const { t, rank, orphan } of ranked.slice(0, free)) {
       this.claiming.add(t.taskId)
-      const delay = rank * this.rankStepMs + Math.random() * this.jitterMs
+      // Orphans are rare and their recovery time counts: a shorter step per rank for them.
+      const delay = rank * (orphan ? this.rankStepMs / 4 : this.rankStepMs) + Math.random() * this.jitterMs
       setTimeout(() => { void this.attempt(t.taskId) }, delay)
     }
   }
