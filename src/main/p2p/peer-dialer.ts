@@ -53,11 +53,17 @@ export class PeerDialer {
   private lookupTimer: ReturnType<typeof setTimeout> | undefined
   private readonly lookupEveryMs = 120_000
 
+  private lastLookupAt = -Infinity
+
+  // At most one walk per 30 s: with dozens of peers, connections come and go all the time
+  // (kad-dht checks its contacts), and a walk per arrival kept every peer busy.
   private lookupSoon (): void {
     if (this.stopped || this.lookupTimer !== undefined) return
+    const wait = Math.max(1000, this.lastLookupAt + 30_000 - performance.now())
     this.lookupTimer = setTimeout(() => {
+      this.lastLookupAt = performance.now()
       void this.lookup().finally(() => { this.lookupTimer = undefined })
-    }, 1000)
+    }, wait)
   }
 
   private async lookup (): Promise<void> {
