@@ -1,9 +1,9 @@
-// Fast path for small networks. kad-dht's put() walks the network (FIND_NODE to every peer)
-// before storing, and get() walks it again: 2N RPCs per write with N peers, ~14 ms of CPU per
-// peer per op here. When this peer's routing table holds fewer than K peers it already knows the
-// whole network, so the K closest replicas are known locally: PUT_VALUE / GET_VALUE go straight
-// to them, through kad-dht's own network layer, handlers, validators and monotonic datastore.
-// Larger networks (routing table full) use the ordinary lookups.
+// Fast path for an organisation-sized network. kad-dht's put() walks the network (FIND_NODE to
+// every peer) before storing, and get() walks it again: 2N RPCs per write with N peers, ~14 ms
+// of CPU per peer per op here. When this peer's routing table holds the whole network, the K
+// closest replicas are known locally: PUT_VALUE / GET_VALUE go straight to them, through
+// kad-dht's own network layer, handlers, validators and monotonic datastore. Otherwise (a
+// network larger than this peer's connections) the ordinary lookups are used.
 import type { PeerId } from '@libp2p/interface'
 import { MessageType, Record as DhtRecord, type KadDHT } from '@libp2p/kad-dht'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -26,14 +26,19 @@ const RECORD_PREFIX = '/dht/record'
 export class DirectReplicas {
   private readonly kad: KadInternals
 
-  constructor (dht: KadDHT) {
+  constructor (dht: KadDHT, private readonly connectedPeers: () => number) {
     this.kad = dht as unknown as KadInternals
   }
 
-  /** The K closest peers when this peer knows the whole network, else undefined (use lookups). */
+  /**
+   * The K closest peers when this peer knows the whole network, else undefined (use lookups).
+   * It knows it when its routing table is not full (< K) or holds every peer it is connected to
+   * (members dial each other, see p2p/peer-dialer), within a margin for peers still identifying.
+   */
   replicas (key: Uint8Array, count?: number): PeerId[] | undefined {
     const { routingTable, k } = this.kad
-    if (routingTable === undefined || routingTable.size === 0 || routingTable.size >= k) return undefined
+    if (routingTable === undefined || routingTable.size === 0) return undefined
+    if (routingTable.size >= k && routingTable.size + 2 < this.connectedPeers()) return undefined
     return routingTable.closestPeers(sha256(key), { count: count ?? k })
   }
 

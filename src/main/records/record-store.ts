@@ -54,7 +54,7 @@ export class RecordStore {
     this.readQuorum = init.readQuorum ?? 5
     this.queryTimeoutMs = init.queryTimeoutMs ?? 5000
     this.maxCached = init.maxCached ?? 20_000
-    this.direct = new DirectReplicas(components.dht)
+    this.direct = new DirectReplicas(components.dht, components.connectedPeers)
     this.onBetter = init.onBetter
   }
 
