@@ -5,7 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
-import { nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, type ApiEvent, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type StatusResponse } from '../../shared/index.js'
+import { isTerminal, nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, type ApiEvent, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type StatusResponse } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
 import { LeaseEngine } from '../lease/index.js'
 import { LogBook, LogStreamService } from '../logs/index.js'
@@ -268,7 +268,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     taskLogs: async (taskId) => {
       await findTask(taskId)
       const view = tasks.view(taskId)!
-      return { taskId, lines: logs.lines(taskId), complete: ['succeeded', 'failed', 'cancelled'].includes(view.status) }
+      return { taskId, lines: logs.lines(taskId), complete: isTerminal(view.status) }
     },
     subscribe: (listener) => bus.on(e => { if (isApiEvent(e)) listener(e) })
   }
