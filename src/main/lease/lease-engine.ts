@@ -153,9 +153,21 @@ export class LeaseEngine {
     // holder of mine, seen there, means this result must not be written.
     lease.seq = Math.max(lease.seq, await this.check(lease, true))
     if (lease.fenced) return false
-    lease.seq++
     const status = lease.cancelRequested ? 'cancelled' : outcome.status
-    return await this.write(lease.next({ status, exitCode: outcome.exitCode, error: outcome.error, resultCid: outcome.resultCid ?? null }, lease.seq))
+    // A result short of its quorum (a replica slow to answer) is written again, re-checked each
+    // time, rather than left to expire and run a second time.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) {
+        // Replicas that already hold my result: it landed, only the acknowledgements were late.
+        const { best } = await this.readState(lease.taskId)
+        if (best?.signer === this.components.peerId && best.value.epoch === lease.epoch && isTerminal(best.value.status)) return true
+        lease.seq = Math.max(lease.seq, await this.check(lease))
+        if (lease.fenced) return false
+      }
+      lease.seq++
+      if (await this.write(lease.next({ status, exitCode: outcome.exitCode, error: outcome.error, resultCid: outcome.resultCid ?? null }, lease.seq))) return true
+    }
+    return false
   }
 
   /** Hands the task back: queued at a fresh epoch, claimable by anyone at once. */
