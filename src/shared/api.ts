@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import type { NodeMeta, SharingMode, TaskStatus } from './schemas.js'
 import { peerIdString, taskIdString, taskRequestFields } from './schemas.js'
+import type { LendingView, SharingUpdate, WhyResponse } from './sharing.js'
 
 export const API_ROUTES = {
   status: 'GET /api/status',
@@ -12,6 +13,11 @@ export const API_ROUTES = {
   getTask: 'GET /api/tasks/:id',
   cancelTask: 'POST /api/tasks/:id/cancel',
   taskLogs: 'GET /api/tasks/:id/logs',
+  whyTask: 'GET /api/tasks/:id/why',
+  handBackTask: 'POST /api/tasks/:id/hand-back',
+  sharing: 'GET /api/sharing',
+  updateSharing: 'POST /api/sharing',
+  stopNow: 'POST /api/sharing/stop-now',
   events: 'WS /api/events'
 } as const
 
@@ -26,7 +32,7 @@ export function parseMemoryMb (text: string): number | undefined {
   return Number.isFinite(mb) ? mb : undefined
 }
 
-export const DEFAULT_TASK = { cpu: 1, memoryMb: 256, timeoutSec: 3600, maxAttempts: 3, retryOnFailure: false } as const
+export const DEFAULT_TASK = { cpu: 1, memoryMb: 256, timeoutSec: 3600, maxAttempts: 3, retryOnFailure: false, network: false } as const
 
 /** What a client submits; the peer fills in submitter, createdAt and nonce. */
 export const submitTaskRequestSchema = z.object({
@@ -37,7 +43,8 @@ export const submitTaskRequestSchema = z.object({
   timeoutSec: taskRequestFields.timeoutSec.default(DEFAULT_TASK.timeoutSec),
   env: taskRequestFields.env.default({}),
   maxAttempts: taskRequestFields.maxAttempts.default(DEFAULT_TASK.maxAttempts),
-  retryOnFailure: taskRequestFields.retryOnFailure.default(DEFAULT_TASK.retryOnFailure)
+  retryOnFailure: taskRequestFields.retryOnFailure.default(DEFAULT_TASK.retryOnFailure),
+  network: taskRequestFields.network.default(DEFAULT_TASK.network)
 }).strict()
 export type SubmitTaskRequest = z.input<typeof submitTaskRequestSchema>
 export type SubmitTaskInput = z.output<typeof submitTaskRequestSchema>
@@ -94,6 +101,8 @@ export interface LogLine {
 export interface SubmitTaskResponse { taskId: string }
 export interface CancelTaskResponse { taskId: string, status: TaskStatus }
 export interface TaskLogsResponse { taskId: string, lines: LogLine[], complete: boolean }
+export interface HandBackResponse { taskId: string, handedBack: boolean }
+export interface StopNowResponse { handedBack: string[] }
 
 /** Events streamed over WS /api/events (and later IPC), named domain:verb. */
 export type ApiEvent =
@@ -101,6 +110,7 @@ export type ApiEvent =
   | { type: 'task:log', line: LogLine }
   | { type: 'peer:connect', peerId: string }
   | { type: 'peer:disconnect', peerId: string }
+  | { type: 'sharing:changed', lending: LendingView }
 
 /** Error body of every non-2xx response; `name` is one of the shared error names. */
 export interface ApiErrorBody {
@@ -121,6 +131,16 @@ export interface MCloudApi {
   submitTask: (request: SubmitTaskRequest) => Promise<SubmitTaskResponse>
   cancelTask: (taskId: string) => Promise<CancelTaskResponse>
   taskLogs: (taskId: string) => Promise<TaskLogsResponse>
+  /** Asks every peer why it does not run this task and sums the answers up in plain words. */
+  whyTask: (taskId: string) => Promise<WhyResponse>
+  /** Releases a task running here so another peer takes it at once. */
+  handBackTask: (taskId: string) => Promise<HandBackResponse>
+  /** What this peer lends now and the owner's settings. */
+  sharing: () => Promise<LendingView>
+  /** Changes the owner's settings (mode, snooze, caps, idle policy); saved in the data dir. */
+  updateSharing: (update: SharingUpdate) => Promise<LendingView>
+  /** Pauses sharing and hands every running task back at once. */
+  stopNow: () => Promise<StopNowResponse>
   /** Subscribes to the event stream; returns the unsubscribe function. */
   subscribe: (listener: (event: ApiEvent) => void) => () => void
 }

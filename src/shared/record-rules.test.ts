@@ -19,7 +19,7 @@ const SIG = new Uint8Array(64).fill(1)
 
 const spec: TaskSpec = {
   v: 1, submitter: ALICE, submitterName: 'alice', image: 'busybox', command: ['sh', '-c', 'true'], cpu: 1, memoryMb: 256,
-  timeoutSec: 60, env: {}, maxAttempts: 3, retryOnFailure: false, createdAt: 1, nonce: 'nonce-123'
+  timeoutSec: 60, env: {}, maxAttempts: 3, retryOnFailure: false, network: false, createdAt: 1, nonce: 'nonce-123'
 }
 const specPayload = encodePayload(spec)
 const specHash = sha256Hex(specPayload)
@@ -32,7 +32,7 @@ const queued0: TaskState = {
 const leased1: TaskState = { ...queued0, status: 'leased', epoch: 1, holder: BOB, attempts: 1 }
 const meta: NodeMeta = {
   v: 1, peerId: BOB, name: 'bob', version: '0.1.0', seq: 1, cores: 4, idleCpuPct: 50, freeMemMb: 1024, lendableCpu: 2,
-  lendableMemMb: 512, sharing: 'on', dockerOk: true, runningTasks: 0, addrs: [], updatedAt: 1
+  lendableMemMb: 512, sharing: 'on', dockerOk: true, allowNetwork: false, runningTasks: 0, addrs: [], updatedAt: 1
 }
 const cancel: TaskCancel = { v: 1, taskId, submitter: ALICE, specHash, reason: 'no', at: 1 }
 

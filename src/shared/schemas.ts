@@ -30,7 +30,9 @@ export const taskRequestFields = {
   timeoutSec: z.number().int('timeout must be whole seconds').min(1, 'timeout must be at least 1 s').max(7 * 86400, 'timeout must be at most 7 days'),
   env: z.record(envKey, z.string().max(4096)).refine((e) => Object.keys(e).length <= 64, 'at most 64 env variables'),
   maxAttempts: z.number().int().min(1, 'max attempts must be at least 1').max(10, 'max attempts must be at most 10'),
-  retryOnFailure: z.boolean()
+  retryOnFailure: z.boolean(),
+  /** The task asks for network access; only providers whose policy allows it claim it. */
+  network: z.boolean()
 }
 
 /** What a submitter asks for. Immutable once posted: its hash is the task id. */
@@ -96,6 +98,8 @@ export const nodeMetaSchema = z.object({
   lendableMemMb: z.number().int().min(0),
   sharing: sharingMode,
   dockerOk: z.boolean(),
+  /** Whether tasks that ask for the network may have it on this peer. */
+  allowNetwork: z.boolean(),
   runningTasks: z.number().int().min(0).max(10000),
   /** Where to reach this peer (multiaddrs with /p2p/…), so members behind NAT can find each other through relays. */
   addrs: z.array(z.string().max(300)).max(16),

@@ -1,10 +1,19 @@
 // Starts N real peers on 127.0.0.1 in this process, each with its own temp data dir, sharing one
 // organisation key, connected through peer 0 (mDNS off so parallel test files stay apart).
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, freemem, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createOrgKeyFile } from '../../src/main/p2p/index.js'
 import { createPeer, type Peer, type PeerConfig } from '../../src/main/peer/index.js'
+import { StaticSampler } from '../../src/main/resources/index.js'
+
+/**
+ * This machine's size with a quiet CPU: the load of other test files and of dockerd must not decide
+ * tests about leases and placement. Tests about the owner's load set it on their own sampler.
+ */
+export const quietSampler = (): StaticSampler => new StaticSampler({
+  cores: availableParallelism(), cpuBusyPct: 0, ownCpuPct: 0, availableMemMb: Math.floor(freemem() / 2 ** 20), totalMemMb: Math.floor(totalmem() / 2 ** 20)
+})
 
 export interface Cluster {
   peers: Peer[]
@@ -25,7 +34,7 @@ export async function startCluster (n: number, overrides: (i: number) => Partial
     const bootstrap = first === undefined ? [] : [first.node.getMultiaddrs()[0]!.toString()]
     const peer = await createPeer({
       dataDir: join(root, `peer-${i}`), name: `peer-${i}`, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, orgKeyFile,
-      mdns: false, apiPort: null, leaseTtlMs: 3000, ...o
+      mdns: false, apiPort: null, leaseTtlMs: 3000, sampler: quietSampler(), ...o
     })
     peers.push(peer)
     // Connect to a few earlier peers directly so the DHT has a mesh from the start.

@@ -121,7 +121,7 @@ describe('forged and stale records between real peers', () => {
     const key = nodeMetaKey(b.peerId)
     const meta = {
       v: 1, peerId: b.peerId, name: 'evil', version: '0.1.0', seq: Number.MAX_SAFE_INTEGER, cores: 64, idleCpuPct: 100,
-      freeMemMb: 1, lendableCpu: 64, lendableMemMb: 1, sharing: 'on', dockerOk: true, runningTasks: 0, addrs: [], updatedAt: 1
+      freeMemMb: 1, lendableCpu: 64, lendableMemMb: 1, sharing: 'on', dockerOk: true, allowNetwork: false, runningTasks: 0, addrs: [], updatedAt: 1
     }
     const forged = await signRecord(keys[0]!, a.peerId, key, meta)
     await expectRefusedEverywhere(0, key, forged)

@@ -5,8 +5,9 @@ import { WebSocket } from 'ws'
 import {
   API_INFO_FILE, API_TOKEN_FILE,
   type ApiEvent, type ApiInfo, type CancelTaskResponse, type MCloudApi, type PeerView, type StatusResponse,
-  type SubmitTaskRequest, type SubmitTaskResponse, type TaskLogsResponse, type TaskView
+  type SubmitTaskRequest, type SubmitTaskResponse, type TaskLogsResponse, type TaskView, type HandBackResponse, type StopNowResponse
 } from '../../shared/api.js'
+import type { LendingView, WhyResponse } from '../../shared/sharing.js'
 import { ApiClientError, isApiErrorName, PeerNotRunningError } from './errors.js'
 
 export interface ApiClientOptions {
@@ -111,6 +112,11 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
     submitTask: (req: SubmitTaskRequest) => request<SubmitTaskResponse>('POST', '/api/tasks', req),
     cancelTask: (taskId) => request<CancelTaskResponse>('POST', `${task(taskId)}/cancel`),
     taskLogs: (taskId) => request<TaskLogsResponse>('GET', `${task(taskId)}/logs`),
+    whyTask: (taskId) => request<WhyResponse>('GET', `${task(taskId)}/why`),
+    handBackTask: (taskId) => request<HandBackResponse>('POST', `${task(taskId)}/hand-back`),
+    sharing: () => request<LendingView>('GET', '/api/sharing'),
+    updateSharing: (update) => request<LendingView>('POST', '/api/sharing', update),
+    stopNow: () => request<StopNowResponse>('POST', '/api/sharing/stop-now'),
     subscribe: (listener) => {
       let stop: (() => void) | undefined
       let cancelled = false

@@ -1,6 +1,7 @@
 // An in-memory MCloudApi for the API and CLI unit tests (never used outside tests).
 import { createHash } from 'node:crypto'
 import type { ApiEvent, MCloudApi, SubmitTaskRequest, TaskView } from '../../shared/api.js'
+import type { LendingView, SharingSettings } from '../../shared/sharing.js'
 
 export const FAKE_PEER_ID = '12D3KooWFakePeerFakePeerFakePeerFakePeerFakePeer1'
 
@@ -31,6 +32,15 @@ export function createFakeApi (): FakeApi {
     return t
   }
   const emit = (event: ApiEvent): void => { for (const l of listeners) l(event) }
+  let settings: SharingSettings = {
+    mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 1024, maxTasks: 2, allowNetwork: false,
+    idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25
+  }
+  const lending = (): LendingView => ({
+    settings, effective: settings.snooze !== null ? 'snoozed' : settings.mode, claiming: settings.mode === 'on' && settings.snooze === null,
+    reason: settings.mode === 'paused' ? 'paused by the owner' : 'lending', cores: 2, ownerCpuPct: 5, availableMemMb: 4000,
+    lendableCpu: 2, lendableMemMb: 1024, heldCpu: 0, heldMemMb: 0, runningTasks: 0, suspendedTasks: 0, userIdleSec: null
+  })
 
   return {
     tasks,
@@ -75,6 +85,23 @@ export function createFakeApi (): FakeApi {
       get(taskId)
       return { taskId, lines: [{ taskId, epoch: 1, stream: 'stdout', line: 'hello', at: 1 }], complete: false }
     },
+    whyTask: async (taskId) => {
+      maybeFail('whyTask')
+      const t = get(taskId)
+      return {
+        taskId, status: t.status, summary: 'no peer can take it now — fake: paused by the owner',
+        answers: [{ peerId: FAKE_PEER_ID, name: 'fake', code: 'paused', message: 'paused by the owner' }]
+      }
+    },
+    handBackTask: async (taskId) => { maybeFail('handBackTask'); get(taskId); return { taskId, handedBack: false } },
+    sharing: async () => { maybeFail('sharing'); return lending() },
+    updateSharing: async (update) => {
+      maybeFail('updateSharing')
+      settings = { ...settings, ...update }
+      emit({ type: 'sharing:changed', lending: lending() })
+      return lending()
+    },
+    stopNow: async () => { maybeFail('stopNow'); settings = { ...settings, mode: 'paused' }; return { handedBack: [] } },
     subscribe: (listener) => {
       listeners.add(listener)
       return () => { listeners.delete(listener) }

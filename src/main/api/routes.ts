@@ -1,5 +1,6 @@
 // The HTTP handlers: one per line of API_ROUTES, each a thin adapter over MCloudApi.
 import { API_ROUTES, submitTaskRequestSchema, taskIdParamSchema, type MCloudApi } from '../../shared/api.js'
+import { sharingUpdateSchema } from '../../shared/sharing.js'
 import { describeIssue, HttpError, validationError } from './errors.js'
 
 export type RouteName = keyof typeof API_ROUTES
@@ -15,7 +16,7 @@ export interface RouteResult { status: number, body: unknown }
 
 type Handler = (api: MCloudApi, req: RouteRequest) => Promise<RouteResult>
 
-export const ROUTES_WITH_BODY: ReadonlySet<HttpRouteName> = new Set(['submitTask'])
+export const ROUTES_WITH_BODY: ReadonlySet<HttpRouteName> = new Set(['submitTask', 'updateSharing'])
 
 const ok = (body: unknown): RouteResult => ({ status: 200, body })
 
@@ -43,7 +44,19 @@ const HANDLERS: Record<HttpRouteName, Handler> = {
     return { status: 201, body: await api.submitTask(parsed.data) }
   },
   cancelTask: async (api, req) => ok(await api.cancelTask(taskIdOf(req.params))),
-  taskLogs: async (api, req) => ok(await api.taskLogs(taskIdOf(req.params)))
+  taskLogs: async (api, req) => ok(await api.taskLogs(taskIdOf(req.params))),
+  whyTask: async (api, req) => ok(await api.whyTask(taskIdOf(req.params))),
+  handBackTask: async (api, req) => ok(await api.handBackTask(taskIdOf(req.params))),
+  sharing: async (api) => ok(await api.sharing()),
+  updateSharing: async (api, req) => {
+    const parsed = sharingUpdateSchema.safeParse(req.body)
+    if (!parsed.success) {
+      const { field, message } = describeIssue(parsed.error.issues[0]!)
+      throw validationError(field, message)
+    }
+    return ok(await api.updateSharing(parsed.data))
+  },
+  stopNow: async (api) => ok(await api.stopNow())
 }
 
 interface CompiledRoute {

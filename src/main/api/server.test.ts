@@ -126,6 +126,33 @@ describe('routes', () => {
     }
   })
 
+  it('shows and changes sharing, names a bad setting, stops now, explains placement', async () => {
+    expect((await (await call('/api/sharing')).json() as { effective: string }).effective).toBe('on')
+    const paused = await post('/api/sharing', JSON.stringify({ mode: 'paused' }))
+    expect(paused.status).toBe(200)
+    expect((await paused.json() as { effective: string }).effective).toBe('paused')
+    const cases: Array<[string, string]> = [
+      [JSON.stringify({ mode: 'sometimes' }), 'mode'],
+      [JSON.stringify({ maxCpu: -1 }), 'maxCpu'],
+      [JSON.stringify({ maxTasks: 1.5 }), 'maxTasks'],
+      [JSON.stringify({ snooze: { until: 'later' } }), 'snooze'],
+      [JSON.stringify({ idleStartMin: 'soon' }), 'idleStartMin'],
+      [JSON.stringify({ bogus: true }), 'bogus']
+    ]
+    for (const [body, field] of cases) {
+      const res = await post('/api/sharing', body)
+      expect(res.status, body).toBe(400)
+      expect((await res.json() as { error: { field: string } }).error.field, body).toBe(field)
+    }
+    expect(await (await post('/api/sharing/stop-now', '')).json()).toEqual({ handedBack: [] })
+    const { taskId } = await (await post('/api/tasks', JSON.stringify({ image: 'busybox', command: ['true'] }))).json() as { taskId: string }
+    const why = await (await call(`/api/tasks/${taskId}/why`)).json() as { summary: string, answers: Array<{ code: string }> }
+    expect(why.summary).toContain('paused by the owner')
+    expect(why.answers[0]?.code).toBe('paused')
+    expect(await (await post(`/api/tasks/${taskId}/hand-back`, '')).json()).toEqual({ taskId, handedBack: false })
+    expect((await call('/api/tasks/abc/why')).status).toBe(400)
+  })
+
   it('validates the task id parameter', async () => {
     const res = await call('/api/tasks/abc')
     expect(res.status).toBe(400)

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { Executor } from '../executor/index.js'
 import { createOrgKeyFile } from '../p2p/index.js'
 import { createPeer, type Peer } from '../peer/index.js'
+import { StaticSampler } from '../resources/index.js'
 
 export interface TestbedInit {
   peers: number
@@ -18,6 +19,13 @@ export interface TestbedInit {
   executorFor: (i: number) => Executor | undefined
   /** Peers started concurrently. Default 10. */
   batchSize?: number
+  /**
+   * Whether every provider samples this machine's real load (Docker runs). Default false: the
+   * peers of a control-plane run share one process and their simulated tasks use no CPU, so each
+   * sees a quiet machine of `slots` cores and `slots` GiB, and the measured load of the others
+   * cannot throttle it.
+   */
+  realLoad?: boolean
   /** Direct dials to earlier peers besides the bootstrap, so the DHT has a mesh from the start. Default 3. */
   dialEarlier?: number
   /** How long routing tables may take to fill. Default 60 s. */
@@ -73,7 +81,8 @@ export async function startTestbed (init: TestbedInit): Promise<Testbed> {
     const peer = await createPeer({
       dataDir: join(root, `peer-${i}`), name: `bench-${i}`, listen: ['/ip4/127.0.0.1/tcp/0'], orgKeyFile,
       bootstrap: first === undefined ? [] : [first.node.getMultiaddrs()[0]!.toString()],
-      mdns: false, apiPort: null, leaseTtlMs: init.ttlMs, executor: init.executorFor(i), slots: init.slots
+      mdns: false, apiPort: null, leaseTtlMs: init.ttlMs, executor: init.executorFor(i), slots: init.slots,
+      sampler: init.realLoad === true ? undefined : new StaticSampler({ cores: init.slots, availableMemMb: init.slots * 1024 * 4, totalMemMb: init.slots * 1024 * 8 })
     })
     await Promise.all(sample(earlier.slice(1), dialEarlier).map(async other => {
       await peer.node.dial(other.node.getMultiaddrs()[0]!).catch(() => {})

@@ -2,7 +2,9 @@
 import { resolve } from 'node:path'
 import type { StatusResponse } from '../../shared/api.js'
 import type { PeerConfig } from '../peer/index.js'
+import { sharingSettingMode } from '../../shared/index.js'
 import { firstLine, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
+import { settingsFromFlags, SHARING_OPTIONS } from './sharing.js'
 import type { CliIo } from './io.js'
 
 export const AGENT_OPTIONS = {
@@ -14,6 +16,11 @@ export const AGENT_OPTIONS = {
   'org-key': { type: 'string' },
   'lease-ttl': { type: 'string' },
   'no-mdns': { type: 'boolean' },
+  sharing: { type: 'string' },
+  'max-cpu': SHARING_OPTIONS['max-cpu'],
+  'max-mem': SHARING_OPTIONS['max-mem'],
+  'max-tasks': SHARING_OPTIONS['max-tasks'],
+  'allow-network': SHARING_OPTIONS['allow-network'],
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -44,6 +51,14 @@ export function buildPeerConfig (argv: string[], env: CliIo['env']): PeerConfig 
     config.leaseTtlMs = Math.round(seconds * 1000)
   }
   if (v['no-mdns'] === true) config.mdns = false
+  // Lending flags are saved as the owner's settings, like the same change made in the app.
+  const sharing = settingsFromFlags(v)
+  if (v.sharing !== undefined) {
+    const mode = sharingSettingMode.safeParse(v.sharing)
+    if (!mode.success) throw new UsageError(`--sharing: expected on, paused or idle-only, got "${v.sharing}"`)
+    sharing.mode = mode.data
+  }
+  if (Object.keys(sharing).length > 0) config.sharing = sharing
   return config
 }
 
@@ -118,6 +133,7 @@ function formatStarted (s: StatusResponse, apiUrl: string | undefined): string {
     ['data dir', s.dataDir],
     ['org key', s.orgFingerprint],
     ['executor', s.executor],
+    ['sharing', s.sharing],
     ['lease ttl', `${s.leaseTtlMs / 1000} s`]
   ]
   return `mcloud agent ${s.version} running\n` +

@@ -56,7 +56,18 @@ describe('bad input: one line naming the field, exit 2', () => {
     [['agent', '--lease-ttl', 'soon'], '--lease-ttl: expected seconds'],
     [['agent', '--lease-ttl', '0.1'], '--lease-ttl: must be between'],
     [['agent', '--listen', 'localhost:4001'], '--listen: expected a multiaddr'],
-    [['frobnicate'], 'unknown command "frobnicate"']
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['agent', '--sharing', 'sometimes'], '--sharing: expected on, paused or idle-only'],
+    [['agent', '--max-mem', 'lots'], '--max-mem: expected a size like 512m or 4g'],
+    [['agent', '--max-tasks', '100'], '--max-tasks: must be between 0 and 64'],
+    [['sharing', 'snooze'], 'snooze: give a duration'],
+    [['sharing', 'snooze', 'tomorrow'], 'snooze: expected a duration like 1h'],
+    [['sharing', 'sometimes'], 'unknown sharing action "sometimes"'],
+    [['sharing', 'set'], 'set: give at least one setting'],
+    [['sharing', 'set', '--max-cpu', 'all'], '--max-cpu: expected a number of cores'],
+    [['sharing', 'on', 'extra'], 'unexpected argument "extra"'],
+    [['why'], 'TASK: a task id is required'],
+    [['hand-back', 'xyz'], 'TASK: expected a task id']
   ]
   for (const [argv, message] of cases) {
     it(argv.join(' '), async () => {
@@ -108,7 +119,7 @@ describe('argument mapping', () => {
       '--timeout', '60', '--env', 'A=1', '--env', 'B=x=y', '--max-attempts', '2', '--retry-on-failure'])
     expect(request).toEqual({
       image: 'busybox', command: ['sh', '-c', 'echo hi && exit 3'], cpu: 0.5, memoryMb: 1024, timeoutSec: 60,
-      env: { A: '1', B: 'x=y' }, maxAttempts: 2, retryOnFailure: true
+      env: { A: '1', B: 'x=y' }, maxAttempts: 2, retryOnFailure: true, network: false
     })
     expect(buildSubmitRequest(['--image', 'busybox', '--', 'echo', '--cmd', '-x']).request.command).toEqual(['echo', '--cmd', '-x'])
   })
@@ -173,6 +184,28 @@ describe('against a running API (fake peer)', () => {
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/^mcloud: not found: no task f+\n$/)
     expect((await run('logs', 'abcdef')).stderr).toBe('mcloud: TASK: no task starts with "abcdef"\n')
+  })
+
+  it('sharing: shows, switches mode, snoozes, stops now; why explains; server-side errors name the flag', async () => {
+    expect((await run('sharing')).stdout).toMatch(/^sharing\s+on\n/)
+    const paused = JSON.parse((await run('sharing', 'paused', '--json')).stdout) as { effective: string }
+    expect(paused.effective).toBe('paused')
+    const before = Date.now()
+    const snoozed = JSON.parse((await run('sharing', 'snooze', '1h', '--json')).stdout) as { settings: { snooze: { until: number } } }
+    expect(snoozed.settings.snooze.until).toBeGreaterThanOrEqual(before + 3_600_000)
+    expect(snoozed.settings.snooze.until).toBeLessThan(before + 3_700_000)
+    const forever = JSON.parse((await run('sharing', 'snooze', 'until-resumed', '--json')).stdout) as { settings: { snooze: { until: null } } }
+    expect(forever.settings.snooze).toEqual({ until: null })
+    const set = JSON.parse((await run('sharing', 'set', '--max-cpu', '1.5', '--max-mem', '2g', '--max-tasks', '3', '--idle-start', '10', '--allow-network', '--json')).stdout) as { settings: Record<string, unknown> }
+    expect(set.settings).toMatchObject({ maxCpu: 1.5, maxMemoryMb: 2048, maxTasks: 3, idleStartMin: 10, allowNetwork: true })
+    expect((await run('sharing', 'stop-now')).stdout).toBe('sharing paused; 0 running tasks handed back to other peers\n')
+    api.failNext.method = 'updateSharing'
+    api.failNext.error = Object.assign(new Error('maxCpu: maxCpu must be at most 4096'), { name: 'ValidationError', field: 'maxCpu' })
+    expect(await run('sharing', 'set', '--max-cpu', '5000')).toMatchObject({ code: 2, stderr: 'mcloud: --max-cpu: maxCpu must be at most 4096\n' })
+    const { stdout: taskId } = await run('submit', '--image', 'busybox', '--', 'true')
+    const why = await run('why', taskId.trim().slice(0, 8))
+    expect(why.code).toBe(0)
+    expect(why.stdout).toMatch(/queued: no peer can take it now — fake: paused by the owner\n\s+fake\s+paused\s+paused by the owner\n/)
   })
 
   it('logs --follow streams until the task ends', async () => {

@@ -17,6 +17,9 @@ Commands:
   ps        list tasks
   logs      print a task's output (--follow to stream it until the task ends)
   cancel    cancel a task
+  why       ask every peer why a task is not placed (paused, too little memory, …)
+  sharing   show or change what this machine lends (on, paused, idle-only, snooze, stop-now)
+  hand-back give a task running here back to the pool at once
   help      show help for a command
 
 Run 'mcloud <command> --help' for a command's options. 'mcloud --version' prints the version.
@@ -37,7 +40,12 @@ ${DATA_DIR}
   --org-key FILE      the organisation key file (peers only talk to the same organisation;
                       default DATA_DIR/org.key, created on first start: copy it to colleagues)
   --lease-ttl SECONDS how long a task lease lives without a heartbeat
-  --no-mdns           do not discover peers on the local network`,
+  --no-mdns           do not discover peers on the local network
+  --sharing MODE      on, paused or idle-only (saved; default: the saved mode, else on)
+  --max-cpu N         most CPU cores lent at once (saved; default: all cores)
+  --max-mem SIZE      most memory lent at once, e.g. 4g (saved; default: half the RAM)
+  --max-tasks N       most tasks run at once (saved; default: one per core)
+  --allow-network     let tasks that ask for it use the network (saved; default: no)`,
 
   status: `Usage: mcloud status [options]
 
@@ -70,6 +78,7 @@ Options:
   --env K=V             environment variable; repeatable
   --max-attempts N      how many times the task may be started (default 3)
   --retry-on-failure    also retry when the command exits non-zero
+  --network             the task needs network access (only peers that allow it take it)
 ${DATA_DIR}
 ${JSON_FLAG}`,
 
@@ -87,6 +96,52 @@ Prints a task's output. TASK is a task id or a unique prefix of at least 6 chara
 
 Options:
   -f, --follow        keep streaming until the task succeeds, fails or is cancelled
+${DATA_DIR}
+${JSON_FLAG}`,
+
+  why: `Usage: mcloud why TASK [options]
+
+Asks every connected peer why it does (not) run a task and sums the answers up, e.g.
+"no peer can take it now — alice: paused by the owner; bob: needs 8 GiB memory but 3 GiB is lendable here".
+
+Options:
+${DATA_DIR}
+${JSON_FLAG}`,
+
+  sharing: `Usage: mcloud sharing [ACTION] [options]
+
+Shows or changes what this machine lends. The owner always comes first.
+
+Actions:
+  (none)              show the mode, what is lendable and lent now, caps and idle policy
+  on                  lend whenever there is room
+  paused              claim nothing new (running tasks finish)
+  idle-only           lend only after the user has been idle a while; when the user returns,
+                      running tasks are suspended at once and handed back if it lasts
+  snooze DURATION     pause for 1h, 3h, 30m… or until-resumed; ends by itself
+  resume              end a snooze
+  stop-now            pause and hand every running task back to other peers at once
+  set                 change caps and the idle policy with the options below
+
+Options (set):
+  --max-cpu N         most CPU cores lent at once
+  --max-mem SIZE      most memory lent at once, e.g. 4g
+  --max-tasks N       most tasks run at once
+  --idle-start MIN    idle-only: minutes of user idle before lending starts (default 15)
+  --idle-resume MIN   idle-only: minutes of idle before suspended tasks resume (default 5)
+  --hand-back-after MIN
+                      idle-only: minutes suspended before a task is handed back (default 10)
+  --max-owner-cpu PCT idle-only: lend only while the owner's CPU load is below this (default 25)
+  --allow-network / --no-network
+                      whether tasks asking for the network may have it
+${DATA_DIR}
+${JSON_FLAG}`,
+
+  'hand-back': `Usage: mcloud hand-back TASK [options]
+
+Stops a task running on this machine and gives it back to the pool, so another peer runs it now.
+
+Options:
 ${DATA_DIR}
 ${JSON_FLAG}`,
 

@@ -6,6 +6,7 @@ import { readVersion, USAGE } from './help.js'
 import { peersCommand, statusCommand } from './info.js'
 import type { CliIo } from './io.js'
 import { logsCommand } from './logs.js'
+import { handBackCommand, SETTING_FLAGS, sharingCommand, whyCommand } from './sharing.js'
 import { cancelCommand, flagForField, psCommand, submitCommand } from './tasks.js'
 
 export type { CliIo } from './io.js'
@@ -19,7 +20,10 @@ const COMMANDS: Record<string, Command> = {
   submit: submitCommand,
   ps: psCommand,
   logs: logsCommand,
-  cancel: cancelCommand
+  cancel: cancelCommand,
+  why: whyCommand,
+  sharing: sharingCommand,
+  'hand-back': handBackCommand
 }
 
 const wantsHelp = (argv: string[]): boolean => {
@@ -66,7 +70,7 @@ function reportError (io: CliIo, err: unknown): number {
       // The server says "<field>: <message>"; name the flag the user typed instead.
       const field = err.field ?? 'input'
       const message = err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message
-      return fail(io, `${flagForField(field)}: ${message}`, EXIT.usage)
+      return fail(io, `${SETTING_FLAGS[field] ?? flagForField(field)}: ${message}`, EXIT.usage)
     }
     const what = err.name === 'NotFoundError' ? 'not found' : err.name === 'UnauthorizedError' ? 'unauthorized' : 'error'
     return fail(io, `${what}: ${firstLine(err)}`, EXIT.error)

@@ -16,6 +16,7 @@ const FIELD_FLAGS: Record<string, string> = {
   env: '--env',
   maxAttempts: '--max-attempts',
   retryOnFailure: '--retry-on-failure',
+  network: '--network',
   id: 'TASK',
   taskId: 'TASK'
 }
@@ -31,7 +32,8 @@ export const SUBMIT_OPTIONS = {
   timeout: { type: 'string' },
   env: { type: 'string', multiple: true },
   'max-attempts': { type: 'string' },
-  'retry-on-failure': { type: 'boolean' }
+  'retry-on-failure': { type: 'boolean' },
+  network: { type: 'boolean' }
 } as const
 
 /** Turns `submit` arguments into a validated request, or throws a UsageError naming the flag. */
@@ -63,6 +65,7 @@ export function buildSubmitRequest (argv: string[]): { request: SubmitTaskInput,
   if (v.timeout !== undefined) request.timeoutSec = parseNumberFlag('--timeout', v.timeout, 'whole seconds')
   if (v['max-attempts'] !== undefined) request.maxAttempts = parseNumberFlag('--max-attempts', v['max-attempts'], 'a whole number')
   if (v['retry-on-failure'] === true) request.retryOnFailure = true
+  if (v.network === true) request.network = true
   if (v.env !== undefined) {
     const env: Record<string, string> = {}
     for (const pair of v.env) {

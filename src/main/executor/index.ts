@@ -31,6 +31,16 @@ export interface Executor {
   start?: () => Promise<void>
   /** Stops every run still going and waits for their cleanup. */
   stop?: () => Promise<void>
+  /**
+   * Freezes the task's run at once (the desktop owner is back); its timeout clock stops too.
+   * Idempotent: true when the run is held (paused now, or paused as soon as it starts),
+   * false when this executor has no live run of that task or could not pause it.
+   */
+  suspend?: (taskId: string) => Promise<boolean>
+  /** Lets a suspended run go on. Idempotent: true when the task's run is live and not held. */
+  resume?: (taskId: string) => Promise<boolean>
+  /** The owner's network policy: whether tasks asking for network (`spec.network`) get it. Applies to runs started later. */
+  setAllowNetwork?: (allow: boolean) => void
 }
 
 export { SimulatedSleepExecutor, type SimulatedSleepInit } from './simulated-sleep.js'

@@ -2,6 +2,7 @@
 // and benchmarks that need more tasks than Docker can start on two cores; its name says so in
 // every status and report that used it. Never the product default.
 import type { Executor, ExecResult, TaskRun } from './index.js'
+import { PausableTimer } from './pausable-timer.js'
 
 export interface SimulatedSleepInit {
   /** Duration when the command is not `sleep N`. Default 100 ms. */
@@ -12,9 +13,23 @@ export interface SimulatedSleepInit {
 
 export class SimulatedSleepExecutor implements Executor {
   readonly name = 'simulated-sleep (no containers)'
+  /** The sleep of each live run; suspending a task pauses its sleep (and so its timeout). */
+  private readonly sleeps = new Map<string, Set<PausableTimer>>()
   constructor (private readonly init: SimulatedSleepInit = {}) {}
 
   async available (): Promise<boolean> { return true }
+
+  async suspend (taskId: string): Promise<boolean> {
+    const timers = [...(this.sleeps.get(taskId) ?? [])]
+    for (const t of timers) t.pause()
+    return timers.length > 0
+  }
+
+  async resume (taskId: string): Promise<boolean> {
+    const timers = [...(this.sleeps.get(taskId) ?? [])]
+    for (const t of timers) t.resume()
+    return timers.length > 0
+  }
 
   async run (run: TaskRun): Promise<ExecResult> {
     const started = performance.now()
@@ -26,8 +41,19 @@ export class SimulatedSleepExecutor implements Executor {
     run.onLog('stdout', `simulated run of ${cmd} for ${ms} ms`)
     const aborted = await new Promise<boolean>(resolve => {
       if (run.signal.aborted) { resolve(true); return }
-      const t = setTimeout(() => { resolve(false) }, Math.min(ms, run.spec.timeoutSec * 1000))
-      run.signal.addEventListener('abort', () => { clearTimeout(t); resolve(true) }, { once: true })
+      // one timer stands for both the sleep and the timeout, so a pause holds both
+      const t = new PausableTimer(Math.min(ms, run.spec.timeoutSec * 1000), () => { done(false) })
+      const timers = this.sleeps.get(run.taskId) ?? new Set()
+      this.sleeps.set(run.taskId, timers.add(t))
+      const onAbort = (): void => { done(true) }
+      const done = (value: boolean): void => {
+        t.clear()
+        timers.delete(t)
+        if (timers.size === 0 && this.sleeps.get(run.taskId) === timers) this.sleeps.delete(run.taskId)
+        run.signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      }
+      run.signal.addEventListener('abort', onAbort, { once: true })
     })
     this.init.onRun?.({ taskId: run.taskId, epoch: run.epoch, phase: 'end', aborted })
     const durationMs = performance.now() - started

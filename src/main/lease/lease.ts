@@ -11,6 +11,8 @@ export class Lease {
   fencedBy: string | undefined
   /** The submitter asked to cancel: stop the work and commit `cancelled`. */
   cancelRequested = false
+  /** This peer stopped the work to hand the task back (owner's request, idle policy). */
+  interruptedBy: string | undefined
   /** Heartbeats sent so far. */
   beats = 0
   private readonly controller = new AbortController()
@@ -35,6 +37,13 @@ export class Lease {
   cancel (): void {
     this.cancelRequested = true
     this.controller.abort(new Error('cancelled by submitter'))
+  }
+
+  /** Stops the work without giving up the lease yet: the holder releases it once the run ended. */
+  interrupt (reason: string): void {
+    if (this.interruptedBy !== undefined || this.signal.aborted) return
+    this.interruptedBy = reason
+    this.controller.abort(new Error(reason))
   }
 
   /** The state this holder would write next at its epoch. */

@@ -3,6 +3,7 @@
 // the request {taskId, epoch}, then one LogLine per line, then {end: true}.
 import type { PeerId } from '@libp2p/interface'
 import { taskIdString, type LogLine } from '../../shared/index.js'
+import { frame, jsonLines as lines, send } from '../p2p/index.js'
 import type { LogBook } from './log-book.js'
 
 export const LOG_PROTOCOL = '/mcloud/logs/1.0.0'
@@ -21,24 +22,6 @@ export interface LogStreamComponents {
   onLocalLine: (listener: (line: LogLine) => void) => () => void
   /** Resolves when the task's run on this peer has ended (or at once if it is not running here). */
   runEnded: (taskId: string) => Promise<void>
-}
-
-const encoder = new TextEncoder()
-const frame = (value: unknown): Uint8Array => encoder.encode(`${JSON.stringify(value)}\n`)
-
-/** Splits a byte stream into lines, refusing a line longer than `maxLine`. */
-async function * lines (source: AsyncIterable<Uint8Array | { subarray: () => Uint8Array }>, maxLine: number): AsyncGenerator<string> {
-  const decoder = new TextDecoder()
-  let buf = ''
-  for await (const chunk of source) {
-    buf += decoder.decode(chunk instanceof Uint8Array ? chunk : chunk.subarray(), { stream: true })
-    let nl: number
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      yield buf.slice(0, nl)
-      buf = buf.slice(nl + 1)
-    }
-    if (buf.length > maxLine) throw new Error('log stream line too long')
-  }
 }
 
 export class LogStreamService {
@@ -99,8 +82,4 @@ export class LogStreamService {
     }
     await stream.close().catch(() => {})
   }
-}
-
-async function send (stream: any, bytes: Uint8Array): Promise<void> {
-  if (stream.send(bytes) === false) await stream.onDrain()
 }

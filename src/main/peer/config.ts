@@ -1,7 +1,10 @@
 // Peer configuration with defaults in one place.
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import type { SharingUpdate } from '../../shared/index.js'
 import type { Executor } from '../executor/index.js'
+import type { Sampler } from '../resources/index.js'
+import type { IdleSource } from './lending.js'
 
 export interface PeerConfig {
   /** Identity, org key, API token and lock live here. Default ~/.mutual-cloud (or MCLOUD_DATA_DIR). */
@@ -22,8 +25,14 @@ export interface PeerConfig {
   apiPort?: number | null
   /** Runs claimed tasks. Default none: the peer only submits and observes. */
   executor?: Executor
-  /** Tasks run at once. Default 1. */
+  /** Most tasks run at once (the owner's `maxTasks` setting, saved). Default: the saved setting, else one per core. */
   slots?: number
+  /** Owner's settings to apply (and save) at start, e.g. caps from command-line flags. */
+  sharing?: SharingUpdate
+  /** CPU / memory sampler. Default: systeminformation every 2 s. */
+  sampler?: Sampler
+  /** Seconds since the user last used the machine (Electron's powerMonitor). Default none: idle-only judges by CPU load. */
+  idleSource?: IdleSource
   /** Replica acknowledgements a write needs. Default 3. */
   putQuorum?: number
   /** Settle window between a claim and its verifying re-read. Default 250 ms. */

@@ -1,18 +1,22 @@
 // The composition root: createPeer(config) wires every module, starts them in the written order
 // below and stops them in reverse. It owns the one event bus.
-import { cpus, freemem, hostname } from 'node:os'
+import { hostname } from 'node:os'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
-import { isTerminal, nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, type ApiEvent, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type StatusResponse } from '../../shared/index.js'
+import {
+  isTerminal, nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, taskSpecKey,
+  type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
+} from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
 import { LeaseEngine } from '../lease/index.js'
-import { LogBook, LogStreamService } from '../logs/index.js'
+import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
   createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
 } from '../p2p/index.js'
 import { dhtSelectors, dhtValidators, RecordStore, type OpenedRecord } from '../records/index.js'
+import { defaultSettings, SettingsStore, SystemSampler } from '../resources/index.js'
 import { Scheduler, TaskBook } from '../scheduler/index.js'
 import { PeerBus, type PeerEvent } from './bus.js'
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LISTEN, VERSION, type PeerConfig } from './config.js'
@@ -20,7 +24,10 @@ import { lockDataDir } from './data-dir.js'
 import { ApiError } from './errors.js'
 import { GossipChannel } from './gossip.js'
 import { PeerDirectory } from './peer-directory.js'
+import { Lending } from './lending.js'
 import { TaskService } from './task-service.js'
+import { WhyService } from './why-service.js'
+import { summarisePlacement } from './why-summary.js'
 
 export interface Peer extends MCloudApi {
   readonly peerId: string
@@ -30,6 +37,9 @@ export interface Peer extends MCloudApi {
   readonly scheduler: Scheduler
   readonly leases: LeaseEngine
   readonly records: RecordStore
+  readonly lending: Lending
+  /** The machine is about to sleep or shut down: every running task is handed back at once. */
+  beforeSleep: () => Promise<string[]>
   /** Graceful: hands running leases back, then stops everything in reverse start order. */
   stop: () => Promise<void>
 }
@@ -72,24 +82,40 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
   let onBetter: (rec: OpenedRecord) => void = () => {}
   const records = new RecordStore({ dht: node.services.dht, privateKey, peerId, connectedPeers }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
-  const logs = new LogBook()
+  // Full task output goes to <dataDir>/logs/<taskId>.log (capped); files untouched for a week go.
+  const logDir = join(config.dataDir, 'logs')
+  await pruneLogFiles(logDir, LOG_RETENTION_MS)
+  const logs = new LogBook({ dir: logDir })
+  stops.push(async () => { await logs.close() })
   const book = new TaskBook()
   const gossip = new GossipChannel(node, records)
   const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip.announce(bytes, kind) }
   const leases = new LeaseEngine({ records, peerId, announce }, { ttlMs, settleMs: config.claimSettleMs })
-  const slots = config.slots ?? 1
   const directory = new PeerDirectory(3 * ttlMs)
   // Whether the executor can take work now (Docker may be missing, or stop and come back).
   let executorReady = false
-  const canRunNow = (): boolean => config.executor !== undefined && executorReady
+  // The owner's settings and what this machine can lend: the sampler runs whether or not this
+  // peer lends, so status and the UI show the machine's load either way.
+  const sampler = config.sampler ?? new SystemSampler()
+  await sampler.start()
+  stops.push(() => { sampler.stop() })
+  const first = sampler.latest()
+  const settings = await SettingsStore.open(config.dataDir, defaultSettings(first.cores, first.totalMemMb))
+  const overrides = { ...config.sharing, ...(config.slots !== undefined ? { maxTasks: config.slots } : {}) }
+  if (Object.keys(overrides).length > 0) await settings.update(overrides)
+  const lending = new Lending({
+    settings, sampler, executor: config.executor, executorReady: () => executorReady, idleSource: config.idleSource,
+    onChange: view => { announceMeta(); bus.emit({ type: 'sharing:changed', lending: view }) }
+  })
   let metaSeq = Date.now()
   const myMeta = (): object => {
     metaSeq = Math.max(metaSeq + 1, Date.now())
     const addrs = node.getMultiaddrs().map(a => a.toString()).filter(a => a.length <= 300).slice(0, 16)
-    return nodeMeta({ peerId, name, seq: metaSeq, running: scheduler.runningCount, slots, canRun: canRunNow(), dockerOk: executorReady && config.executor?.name === 'docker', addrs })
+    return nodeMeta({ peerId, name, seq: metaSeq, view: lending.view(), idleCpuPct: 100 - sampler.latest().cpuBusyPct, dockerOk: executorReady && config.executor?.name === 'docker', addrs })
   }
   let metaTimer: ReturnType<typeof setTimeout> | undefined
   let lastHasRoom = false
+  const hasRoom = (): boolean => lending.claiming() && lending.problem({ cpu: 0, memoryMb: 0, network: false }, scheduler.held()) === null
   // Others rank providers by this meta, so a change of load goes out at once (gossip only).
   const announceMeta = (): void => {
     if (metaTimer !== undefined) return
@@ -99,18 +125,18 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     }, 50)
   }
   const scheduler = new Scheduler({
-    book, leases, records, executor: config.executor, sharingAllowed: () => executorReady, peerId,
-    availableProviders: () => {
-      const list = directory.available().filter(id => id !== peerId)
-      if (canRunNow() && scheduler.runningCount < slots) list.push(peerId)
+    book, leases, records, executor: config.executor, placement: lending, peerId,
+    availableProviders: need => {
+      const list = directory.available(need).filter(id => id !== peerId)
+      if (lending.claiming() && (need === undefined || lending.problem(need, scheduler.held()) === null)) list.push(peerId)
       return list
     },
     emit: (event) => {
       bus.emit(event)
       if (event.type === 'lease:claimed' || event.type === 'lease:committed' || event.type === 'lease:fenced' || event.type === 'lease:released') {
         // Rankers only care whether this peer has room: gossip when that flips, not on every task.
-        const hasRoom = canRunNow() && scheduler.runningCount < slots
-        if (hasRoom !== lastHasRoom) { lastHasRoom = hasRoom; announceMeta() }
+        const room = hasRoom()
+        if (room !== lastHasRoom) { lastHasRoom = room; announceMeta() }
       }
       if (event.type === 'executor:log') {
         const line = logs.append({ taskId: event.taskId, epoch: event.epoch, stream: event.stream, line: event.line, at: Date.now() })
@@ -118,7 +144,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
         bus.emit({ type: 'task:log', line })
       }
     }
-  }, { slots })
+  })
+  lending.attach(scheduler)
   const localLineListeners = new Set<(line: LogLine) => void>()
   const logStream = new LogStreamService({
     node,
@@ -234,8 +261,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       const ready = await executor.available().catch(() => false)
       if (ready !== executorReady) {
         executorReady = ready
-        lastHasRoom = canRunNow() && scheduler.runningCount < slots
-        announceMeta()
+        lastHasRoom = hasRoom()
+        void lending.tick()
       }
     }
     await checkExecutor()
@@ -244,11 +271,25 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   }
   scheduler.start()
   stops.push(async () => { await scheduler.stop() })
+  lending.start()
+  stops.push(() => { lending.stop() })
+
+  // 6. "why isn't my task placed?": every peer answers for itself
+  const me = { peerId, name: name.slice(0, 64) }
+  const explain = async (taskId: string): Promise<PlacementAnswer> => {
+    const known = book.get(taskId)
+    let spec = known?.spec
+    if (spec === undefined && known !== undefined) spec = (await records.get<'task-spec'>(taskSpecKey(taskId)).catch(() => ({ best: undefined }))).best?.value
+    return lending.explain(taskId, spec, known?.state, me)
+  }
+  const why = new WhyService(node, explain)
+  await why.start()
+  stops.push(async () => { await why.stop() })
 
   const status = async (): Promise<StatusResponse> => ({
     peerId, name, version: VERSION, addrs: node.getMultiaddrs().map(a => a.toString()), peers: connectedPeers(),
     apiUrl: api?.url ?? '', dataDir: config.dataDir, orgFingerprint: orgKeyFingerprint(orgKey), leaseTtlMs: ttlMs,
-    sharing: 'on', executor: executorLabel(config.executor?.name, executorReady), runningTasks: scheduler.runningCount, startedAt
+    sharing: lending.view().effective, executor: executorLabel(config.executor?.name, executorReady), runningTasks: scheduler.runningCount, startedAt
   })
   const findTask = async (taskId: string): Promise<void> => {
     if (tasks.view(taskId) === undefined) await tasks.refresh(taskId)
@@ -270,10 +311,27 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       const view = tasks.view(taskId)!
       return { taskId, lines: logs.lines(taskId), complete: isTerminal(view.status) }
     },
+    whyTask: async (taskId): Promise<WhyResponse> => {
+      await findTask(taskId)
+      const view = tasks.view(taskId)!
+      const others = node.getPeers()
+      const answers = [await explain(taskId), ...await Promise.all(others.map(async p => {
+        const id = p.toString()
+        return await why.ask(p, taskId, directory.meta(id)?.name ?? id.slice(-8))
+      }))]
+      return { taskId, status: view.status, summary: summarisePlacement(view.status, answers), answers }
+    },
+    handBackTask: async (taskId) => {
+      if (!scheduler.isRunning(taskId)) throw new ApiError('NotFoundError', `task ${taskId} is not running on this peer`)
+      return { taskId, handedBack: await scheduler.handBack(taskId, 'handed back by the owner') }
+    },
+    sharing: async (): Promise<LendingView> => lending.view(),
+    updateSharing: async (update) => await lending.update(update),
+    stopNow: async () => ({ handedBack: await lending.stopNow() }),
     subscribe: (listener) => bus.on(e => { if (isApiEvent(e)) listener(e) })
   }
 
-  // 6. local API last: once it answers, everything behind it works
+  // 7. local API last: once it answers, everything behind it works
   let api: ApiServer | undefined
   if (config.apiPort !== null) {
     api = await startApiServer(peerApi, { dataDir: config.dataDir, port: config.apiPort ?? 0, peerId })
@@ -281,13 +339,16 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   }
 
   return {
-    ...peerApi, peerId, node, bus, scheduler, leases, records,
+    ...peerApi, peerId, node, bus, scheduler, leases, records, lending,
+    beforeSleep: async () => await scheduler.handBackAll('the lending computer is going to sleep'),
     get apiUrl () { return api?.url },
     stop: stopAll
   }
 }
 
-const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect'])
+const LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
+
+const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect', 'sharing:changed'])
 const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)
 
 function executorLabel (name: string | undefined, ready: boolean): string {
@@ -295,14 +356,13 @@ function executorLabel (name: string | undefined, ready: boolean): string {
   return ready ? name : `${name} unavailable (claims nothing until it answers)`
 }
 
-function nodeMeta (m: { peerId: string, name: string, seq: number, running: number, slots: number, canRun: boolean, dockerOk: boolean, addrs: string[] }): NodeMeta {
-  const cores = cpus().length
-  const freeMemMb = Math.floor(freemem() / 2 ** 20)
-  const freeShare = m.canRun ? Math.max(0, m.slots - m.running) / m.slots : 0
+function nodeMeta (m: { peerId: string, name: string, seq: number, view: LendingView, idleCpuPct: number, dockerOk: boolean, addrs: string[] }): NodeMeta {
+  const v = m.view
   return {
-    v: PROTOCOL_VERSION, peerId: m.peerId, name: m.name.slice(0, 64), version: VERSION, seq: m.seq, cores, idleCpuPct: 0,
-    freeMemMb, lendableCpu: Math.round(cores * freeShare * 100) / 100, lendableMemMb: Math.floor(freeMemMb * freeShare),
-    sharing: 'on', dockerOk: m.dockerOk, runningTasks: m.running, addrs: m.addrs, updatedAt: Date.now()
+    v: PROTOCOL_VERSION, peerId: m.peerId, name: m.name.slice(0, 64), version: VERSION, seq: m.seq, cores: v.cores,
+    idleCpuPct: Math.min(100, Math.max(0, Math.round(m.idleCpuPct))), freeMemMb: Math.max(0, v.availableMemMb),
+    lendableCpu: v.lendableCpu, lendableMemMb: v.lendableMemMb, sharing: v.effective, dockerOk: m.dockerOk,
+    allowNetwork: v.settings.allowNetwork, runningTasks: v.runningTasks, addrs: m.addrs, updatedAt: Date.now()
   }
 }
 

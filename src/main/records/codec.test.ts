@@ -27,7 +27,7 @@ beforeAll(async () => {
   [alice, bob, mallory] = await Promise.all([who(), who(), who()])
   spec = {
     v: 1, submitter: alice.id, submitterName: 'alice', image: 'busybox', command: ['true'], cpu: 1, memoryMb: 64,
-    timeoutSec: 10, env: {}, maxAttempts: 1, retryOnFailure: false, createdAt: 1, nonce: 'nonce-abc'
+    timeoutSec: 10, env: {}, maxAttempts: 1, retryOnFailure: false, network: false, createdAt: 1, nonce: 'nonce-abc'
   }
   specHash = sha256Hex(encodePayload(spec))
   taskId = deriveTaskId(alice.id, specHash)
@@ -111,7 +111,7 @@ describe('signRecord → openRecord', () => {
     const key = nodeMetaKey(bob.id)
     const meta = {
       v: 1, peerId: bob.id, name: 'bob', version: '0.1.0', seq: 1, cores: 4, idleCpuPct: 50, freeMemMb: 1024, lendableCpu: 2,
-      lendableMemMb: 512, sharing: 'on', dockerOk: true, runningTasks: 0, addrs: [], updatedAt: 1
+      lendableMemMb: 512, sharing: 'on', dockerOk: true, allowNetwork: false, runningTasks: 0, addrs: [], updatedAt: 1
     }
     const bytes = await signRecord(bob.key, bob.id, key, meta)
     await fc.assert(fc.asyncProperty(fc.nat(bytes.byteLength - 1), fc.integer({ min: 1, max: 255 }), async (at, x) => {

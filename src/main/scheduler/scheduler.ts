@@ -1,6 +1,6 @@
 // The provider loop: candidates → fit check → claim (in rendezvous order) → run → report.
 import { utf8ToBytes } from '@noble/hashes/utils.js'
-import { sha256Hex, taskSpecKey, type TaskSpec, type TaskState } from '../../shared/index.js'
+import { sha256Hex, taskSpecKey, type NotPlacedCode, type TaskSpec, type TaskState } from '../../shared/index.js'
 import type { Executor, ExecResult } from '../executor/index.js'
 import type { Lease, LeaseEngine, Outcome } from '../lease/index.js'
 import type { RecordStore } from '../records/index.js'
@@ -15,22 +15,35 @@ export type SchedulerEvent =
   | { type: 'task:running', taskId: string, epoch: number }
   | { type: 'executor:log', taskId: string, epoch: number, stream: 'stdout' | 'stderr' | 'system', line: string }
 
+/** What this peer's running and claiming tasks hold. */
+export interface Held { cpu: number, memoryMb: number, tasks: number }
+/** What a task asks of its provider. */
+export type Need = Pick<TaskSpec, 'cpu' | 'memoryMb' | 'network'>
+export interface PlacementProblem { code: NotPlacedCode, message: string }
+
+/** The provider's side of placement: the owner's sharing policy and the lendable capacity. */
+export interface Placement {
+  /** Whether this peer looks for work at all now (sharing policy, executor up). */
+  claiming: () => boolean
+  /** null when a task of this spec fits next to what is already held; otherwise why not. */
+  problem: (need: Need, held: Held) => PlacementProblem | null
+  /** Extra wait before a claim, growing with what this peer already runs, so work spreads. */
+  backoffMs: (held: Held) => number
+}
+
 export interface SchedulerComponents {
   book: TaskBook
   leases: LeaseEngine
   records: RecordStore
   executor: Executor | undefined
   emit: (event: SchedulerEvent) => void
-  /** Whether the owner lets this peer lend right now (sharing policy). */
-  sharingAllowed: () => boolean
+  placement: Placement
   peerId: string
-  /** Providers believed to have a free slot now (from node meta gossip), this peer included. */
-  availableProviders: () => string[]
+  /** Providers believed to have room for this task now (from node meta gossip), this peer included. */
+  availableProviders: (need: Need | undefined) => string[]
 }
 
 export interface SchedulerInit {
-  /** Tasks run at once. Default 1. */
-  slots?: number
   /** How often candidates are re-examined (and expiries noticed). Default 100 ms. */
   tickMs?: number
   /** Upper bound of the random delay added before a claim. Default 50 ms. */
@@ -42,15 +55,19 @@ export interface SchedulerInit {
 export class Scheduler {
   private readonly running = new Map<string, Lease>()
   private readonly claiming = new Set<string>()
+  /** What each running or claiming task holds (placeholder zeros until its spec is known). */
+  private readonly reserved = new Map<string, { cpu: number, memoryMb: number }>()
+  /** Runs in progress, so a hand-back can wait for the container to be gone. */
+  private readonly runs = new Map<string, Promise<void>>()
+  /** Tasks this peer handed back: not re-claimed by it for a while, so another peer takes them. */
+  private readonly declined = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
-  private readonly slots: number
   private readonly tickMs: number
   private readonly jitterMs: number
   private readonly rankStepMs: number
   private stopping = false
 
   constructor (private readonly c: SchedulerComponents, init: SchedulerInit = {}) {
-    this.slots = init.slots ?? 1
     this.tickMs = init.tickMs ?? 100
     this.jitterMs = init.claimJitterMs ?? 50
     this.rankStepMs = init.rankStepMs ?? 200
@@ -67,13 +84,40 @@ export class Scheduler {
     this.stopping = true
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
-    await Promise.all([...this.running.values()].map(async lease => {
-      await this.c.leases.release(lease, 'provider shutting down').catch(() => false)
-    }))
+    await this.handBackAll('provider shutting down').catch(() => [])
   }
 
   get runningCount (): number { return this.running.size }
   heldLeases (): Lease[] { return [...this.running.values()] }
+  isRunning (taskId: string): boolean { return this.running.has(taskId) }
+
+  /** What running and claiming tasks hold now. */
+  held (): Held {
+    let cpu = 0
+    let memoryMb = 0
+    for (const r of this.reserved.values()) { cpu += r.cpu; memoryMb += r.memoryMb }
+    return { cpu, memoryMb, tasks: this.reserved.size }
+  }
+
+  /**
+   * Stops a task running here and releases its lease once its container is gone, so another peer
+   * claims it at once (no expiry wait). This peer does not take it again for a while.
+   */
+  async handBack (taskId: string, reason: string): Promise<boolean> {
+    const lease = this.running.get(taskId)
+    if (lease === undefined || lease.fenced) return false
+    this.declined.set(taskId, performance.now() + DECLINE_MS)
+    lease.interrupt(reason)
+    await this.runs.get(taskId)
+    return lease.interruptedBy === reason
+  }
+
+  /** Hands back every task running here (owner's "stop now", machine going to sleep). */
+  async handBackAll (reason: string): Promise<string[]> {
+    const ids = [...this.running.keys()]
+    const done = await Promise.all(ids.map(async id => await this.handBack(id, reason)))
+    return ids.filter((_, i) => done[i])
+  }
 
   /** A state change seen by gossip or a read: fences my lease at once when someone overtook it. */
   onState (state: TaskState): void {
@@ -88,25 +132,38 @@ export class Scheduler {
 
   /** Examines candidates now (also called on every new task notification). */
   tick (): void {
-    if (this.stopping || this.c.executor === undefined || !this.c.sharingAllowed()) return
-    const free = this.slots - this.running.size - this.claiming.size
-    if (free <= 0) return
-    const candidates = this.c.book.open().filter(t => !this.running.has(t.taskId) && !this.claiming.has(t.taskId) && this.claimable(t.taskId))
-    // Rendezvous ranking: every peer orders the available providers by hash(task, peer) the
-    // same way, so for each task one peer goes first and the others wait one step per rank;
-    // the first claim's gossip reaches them before their turn, so nobody spends DHT round trips
-    // on a lost race, and tasks spread evenly. Busy peers are not available, so work goes to
-    // the least loaded. A small jitter covers views that differ.
-    const providers = this.c.availableProviders()
+    if (this.stopping || this.c.executor === undefined || !this.c.placement.claiming()) return
+    const now = performance.now()
+    for (const [id, until] of this.declined) if (until < now) this.declined.delete(id)
+    const candidates = this.c.book.open().filter(t => !this.reserved.has(t.taskId) && !this.declined.has(t.taskId) && this.claimable(t.taskId))
+    if (candidates.length === 0) return
+    // Rendezvous ranking: every peer orders the providers that have room for a task by
+    // hash(task, peer) the same way, so for each task one peer goes first and the others wait one
+    // step per rank; the first claim's gossip reaches them before their turn, so nobody spends DHT
+    // round trips on a lost race, and tasks spread evenly. Busy peers are not available, so work
+    // goes to the least loaded. A small jitter covers views that differ.
     // An expired holder is presumed dead: it must not hold a place in the queue for its own task.
     // Orphans (expired leases) go before fresh tasks: their recovery time is what users wait on.
+    // Tasks mostly ask for the same few sizes: one provider list per size per tick.
+    const bySize = new Map<string, string[]>()
+    const providersFor = (need: Need | undefined): string[] => {
+      const key = need === undefined ? '' : `${need.cpu}/${need.memoryMb}/${String(need.network)}`
+      let list = bySize.get(key)
+      if (list === undefined) { list = this.c.availableProviders(need); bySize.set(key, list) }
+      return list
+    }
     const ranked = candidates
-      .map(t => ({ t, orphan: t.state.status !== 'queued', rank: rankOf(t.taskId, this.c.peerId, providers.filter(p => p !== t.state.holder)) }))
+      .map(t => ({ t, orphan: t.state.status !== 'queued', rank: rankOf(t.taskId, this.c.peerId, providersFor(t.spec).filter(p => p !== t.state.holder)) }))
       .sort((a, b) => Number(b.orphan) - Number(a.orphan) || a.rank - b.rank)
-    for (const { t, rank, orphan } of ranked.slice(0, free)) {
+    for (const { t, rank, orphan } of ranked) {
+      const held = this.held()
+      // A task whose spec is not here yet takes a slot until the spec is read and checked.
+      const need = t.spec === undefined ? { cpu: 0, memoryMb: 0 } : { cpu: t.spec.cpu, memoryMb: t.spec.memoryMb }
+      if (t.spec !== undefined ? this.c.placement.problem(t.spec, held) !== null : this.c.placement.problem(ANY_SPEC, held)?.code === 'no-free-slot') continue
       this.claiming.add(t.taskId)
+      this.reserved.set(t.taskId, need)
       // Orphans are rare and their recovery time counts: a shorter step per rank for them.
-      const delay = rank * (orphan ? this.rankStepMs / 4 : this.rankStepMs) + Math.random() * this.jitterMs
+      const delay = rank * (orphan ? this.rankStepMs / 4 : this.rankStepMs) + this.c.placement.backoffMs(held) + Math.random() * this.jitterMs
       setTimeout(() => { void this.attempt(t.taskId) }, delay)
     }
   }
@@ -120,9 +177,13 @@ export class Scheduler {
     try {
       if (this.stopping) return
       // Gossip may have brought another peer's claim during the jitter: then skip the DHT work.
-      if (!this.claimable(taskId)) return
+      if (!this.claimable(taskId) || !this.c.placement.claiming()) return
       const spec = await this.specOf(taskId)
       if (spec === undefined) return
+      // Checked again with the spec in hand and without this task's own placeholder.
+      this.reserved.delete(taskId)
+      if (this.c.placement.problem(spec, this.held()) !== null) return
+      this.reserved.set(taskId, { cpu: spec.cpu, memoryMb: spec.memoryMb })
       const out = await this.c.leases.claim(taskId)
       if (out.kind === 'lost') this.c.emit({ type: 'lease:lost', taskId })
       if (out.kind !== 'claimed') return
@@ -130,15 +191,19 @@ export class Scheduler {
       this.c.emit({ type: 'lease:claimed', taskId, epoch: lease.epoch, previous: out.previous })
       this.running.set(taskId, lease)
       this.claiming.delete(taskId)
+      const run = this.runLeased(lease, spec, out.previous)
+      this.runs.set(taskId, run.catch(() => {}))
       try {
-        await this.runLeased(lease, spec, out.previous)
+        await run
       } finally {
         this.running.delete(taskId)
+        this.runs.delete(taskId)
       }
     } catch (err) {
       this.c.emit({ type: 'executor:log', taskId, epoch: 0, stream: 'system', line: `scheduler error: ${String(err)}` })
     } finally {
       this.claiming.delete(taskId)
+      this.reserved.delete(taskId)
     }
   }
 
@@ -176,6 +241,13 @@ export class Scheduler {
       clearInterval(beat)
     }
     if (lease.fenced && !lease.cancelRequested) return this.fenced(lease)
+    if (lease.interruptedBy !== undefined && !lease.cancelRequested) {
+      // Handed back: the container is gone; the release lets the next peer claim at once.
+      const reason = lease.interruptedBy
+      await leases.release(lease, reason)
+      emit({ type: 'lease:released', taskId: lease.taskId, epoch: lease.epoch, reason })
+      return
+    }
     if (lease.cancelRequested) return await this.finish(lease, { status: 'cancelled', exitCode: result.exitCode, error: 'cancelled by submitter' })
     if (result.infrastructure === true) {
       await leases.release(lease, result.error ?? 'executor failure')
@@ -212,6 +284,11 @@ export class Scheduler {
     return best.value
   }
 }
+
+/** Not re-claimed by the peer that handed it back for this long. */
+const DECLINE_MS = 30_000
+/** The smallest task: asks whether any slot is free before a task's spec is known. */
+const ANY_SPEC: Need = { cpu: 0, memoryMb: 0, network: false }
 
 /** This peer's position among `providers` for `taskId` (0 = first); unknown peers rank last. */
 export function rankOf (taskId: string, me: string, providers: string[]): number {

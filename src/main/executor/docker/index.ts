@@ -6,14 +6,17 @@ import type { Readable } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import Dockerode from 'dockerode'
 import type { Executor, ExecResult, TaskRun } from '../index.js'
+import { PausableTimer } from '../pausable-timer.js'
 import {
   AVAILABLE_CACHE_MS, DEFAULT_PULL_TIMEOUT_MS, DEFAULT_WORK_ROOT, LABEL_EPOCH, LABEL_OWNER, LABEL_TASK,
   DOCKER_CALL_TIMEOUT_MS, KILL_GRACE_MS, LOG_DRAIN_TIMEOUT_MS, PING_TIMEOUT_MS
 } from './constants.js'
 import { ping, registerExitWait } from './docker-api.js'
+import { demuxAttach } from './attach-demux.js'
 import { ensureImage, statusCode } from './image.js'
 import { LogLineWriter } from './log-lines.js'
-import { containerOptions, effectiveLimits, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
+import { PauseControl } from './pause-control.js'
+import { containerOptions, effectiveLimits, wantsNetwork, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
 
 export type { ExecutorLimits } from './sandbox.js'
 
@@ -28,13 +31,15 @@ export interface DockerExecutorInit {
   pullTimeoutMs?: number
   /** Set as label `mcloud.owner`; removeOrphans then removes only this owner's leftovers. Default: none. */
   owner?: string
+  /** Whether tasks asking for network access (`spec.network`) get it; the others never do. Default: false. */
+  allowNetwork?: boolean
 }
 
 type Outcome = Omit<ExecResult, 'durationMs'>
 type StopCause = { kind: 'timeout' } | { kind: 'abort', reason: string }
 
-/** Runs that have not returned yet, so stop() can end them and removeOrphans() spares them. */
-interface ActiveRun { key: string, controller: AbortController, done: Promise<unknown> }
+/** Runs that have not returned yet, so stop() can end them, removeOrphans() spares them and suspend() finds them. */
+interface ActiveRun { key: string, taskId: string, controller: AbortController, pause: PauseControl, done: Promise<unknown> }
 
 export class DockerExecutor implements Executor {
   readonly name = 'docker'
@@ -43,6 +48,7 @@ export class DockerExecutor implements Executor {
   private readonly limits: ExecutorLimits & { maxCpu: number }
   private readonly pullTimeoutMs: number
   private readonly owner: string | undefined
+  private allowNetwork: boolean
   private readonly active = new Set<ActiveRun>()
   private availability: { value: boolean, at: number } | undefined
   private availabilityCheck: Promise<boolean> | undefined
@@ -54,6 +60,24 @@ export class DockerExecutor implements Executor {
     this.limits = { ...init.limits, maxCpu: init.limits?.maxCpu ?? os.availableParallelism() }
     this.pullTimeoutMs = init.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS
     this.owner = init.owner
+    this.allowNetwork = init.allowNetwork ?? false
+  }
+
+  /** The owner changed the network policy: containers created from now on follow it, running ones keep theirs. */
+  setAllowNetwork (allow: boolean): void {
+    this.allowNetwork = allow
+  }
+
+  /** Pauses the task's container (`docker pause`) and its timeout clock; see Executor.suspend. */
+  async suspend (taskId: string): Promise<boolean> {
+    const held = await Promise.all(this.runsOf(taskId).map(async r => await r.pause.suspend()))
+    return held.some(Boolean)
+  }
+
+  /** Unpauses the task's container and lets its timeout clock run again; see Executor.resume. */
+  async resume (taskId: string): Promise<boolean> {
+    const going = await Promise.all(this.runsOf(taskId).map(async r => await r.pause.resume()))
+    return going.some(Boolean)
   }
 
   /** Removes the containers a crash left behind; safe to call twice. An absent engine is not an error here. */
@@ -104,18 +128,24 @@ export class DockerExecutor implements Executor {
   async run (run: TaskRun): Promise<ExecResult> {
     const startedAt = performance.now()
     const controller = new AbortController()
-    const entry: ActiveRun = { key: runKey(run.taskId, String(run.epoch)), controller, done: Promise.resolve() }
-    const done = this.execute(run, AbortSignal.any([run.signal, controller.signal]))
-    entry.done = done
+    const pause = new PauseControl(line => { run.onLog('system', line) }, bounded)
+    const entry: ActiveRun = { key: runKey(run.taskId, String(run.epoch)), taskId: run.taskId, controller, pause, done: Promise.resolve() }
     this.active.add(entry)
+    const done = this.execute(run, AbortSignal.any([run.signal, controller.signal]), pause)
+    entry.done = done
     try {
       return { ...(await done), durationMs: performance.now() - startedAt }
     } finally {
+      pause.end()
       this.active.delete(entry)
     }
   }
 
-  private async execute (run: TaskRun, signal: AbortSignal): Promise<Outcome> {
+  private runsOf (taskId: string): ActiveRun[] {
+    return [...this.active].filter(r => r.taskId === taskId)
+  }
+
+  private async execute (run: TaskRun, signal: AbortSignal, pause: PauseControl): Promise<Outcome> {
     if (signal.aborted) return stopped(signal.reason)
     const limits = effectiveLimits(run.spec, this.limits)
     const system = (line: string): void => { run.onLog('system', line) }
@@ -133,10 +163,12 @@ export class DockerExecutor implements Executor {
     } catch (err) {
       return { exitCode: null, error: `work dir error: ${(err as Error).message}`, infrastructure: true }
     }
+    const policy = { owner: this.owner, allowNetwork: this.allowNetwork }
+    if (run.spec.network === true) system(wantsNetwork(run, policy) ? 'network: on (bridge)' : 'network: asked for but not allowed on this peer, running without')
     let container: Dockerode.Container | undefined
     try {
-      container = await this.docker.createContainer({ ...containerOptions(run, limits, dirs, this.owner), ...bounded() })
-      return await this.supervise(container, run, signal, limits)
+      container = await this.docker.createContainer({ ...containerOptions(run, limits, dirs, policy), ...bounded() })
+      return await this.supervise(container, run, signal, limits, pause)
     } catch (err) {
       // the image vanished between the check and create
       if (container === undefined && statusCode(err) === 404) return imageNotFound(run.spec.image)
@@ -152,13 +184,13 @@ export class DockerExecutor implements Executor {
   }
 
   /** Starts the created container and follows it to its exit, a timeout or an abort. */
-  private async supervise (container: Dockerode.Container, run: TaskRun, signal: AbortSignal, limits: EffectiveLimits): Promise<Outcome> {
+  private async supervise (container: Dockerode.Container, run: TaskRun, signal: AbortSignal, limits: EffectiveLimits, pause: PauseControl): Promise<Outcome> {
     // both registered before start: an exit or an early line cannot slip past us
     const { exited } = await registerExitWait(this.docker, container.id)
     const output = await container.attach({ stream: true, stdout: true, stderr: true }) as unknown as Readable
     const stdout = new LogLineWriter(line => { run.onLog('stdout', line) })
     const stderr = new LogLineWriter(line => { run.onLog('stderr', line) })
-    this.docker.modem.demuxStream(output, stdout, stderr)
+    demuxAttach(output, stdout, stderr)
     const outputEnded = new Promise<void>(resolve => {
       output.once('end', resolve)
       output.once('close', resolve)
@@ -172,12 +204,14 @@ export class DockerExecutor implements Executor {
     const gaveUp = new Promise<never>((_resolve, reject) => { giveUp = reject })
     gaveUp.catch(() => {})
     const kill = async (): Promise<void> => {
-      // 409/404: it is not running (any more) — the exit is on its way or start will see `cause`
+      // 409/404: it is not running (any more) — the exit is on its way or start will see `cause`.
+      // A paused container needs no unpause first: the engine unpauses it after a SIGKILL (tested).
       await container.kill(bounded()).catch(() => {})
       graceTimer ??= setTimeout(() => { giveUp(new Error(`container did not exit within ${KILL_GRACE_MS / 1000} s of a kill`)) }, KILL_GRACE_MS)
     }
     const onAbort = (): void => { cause ??= { kind: 'abort', reason: reasonText(signal.reason) }; void kill() }
-    const timer = setTimeout(() => { cause ??= { kind: 'timeout' }; void kill() }, limits.timeoutSec * 1000)
+    // counts running time only: PauseControl stops it while the container is paused
+    const timer = new PausableTimer(limits.timeoutSec * 1000, () => { cause ??= { kind: 'timeout' }; void kill() })
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       // aborted while we set up: never start it (a `next-exit` wait would see no exit)
@@ -185,6 +219,8 @@ export class DockerExecutor implements Executor {
       await container.start(bounded())
       // a kill that raced start() found nothing running
       if (cause !== undefined) await kill()
+      // not awaited: a slow pause must not delay following the exit (it never rejects)
+      else void pause.started(container, timer)
       const status = await Promise.race([exited, gaveUp])
       await Promise.race([outputEnded, delay(LOG_DRAIN_TIMEOUT_MS)])
       await Promise.all([endWriter(stdout), endWriter(stderr)])
@@ -200,7 +236,8 @@ export class DockerExecutor implements Executor {
       if (statusCode(err) === 400) return { exitCode: null, error: `cannot start: ${message(err)}`, infrastructure: false }
       throw err
     } finally {
-      clearTimeout(timer)
+      pause.end()
+      timer.clear()
       clearTimeout(graceTimer)
       signal.removeEventListener('abort', onAbort)
       output.destroy()

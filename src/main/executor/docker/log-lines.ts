@@ -20,6 +20,12 @@ export class LogLineWriter extends Writable {
     while (start < chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start)
       const end = nl === -1 ? chunk.length : nl
+      // the common case, a whole line inside this chunk, is decoded in place: no copy, no concat
+      if (nl !== -1 && this.pendingBytes === 0 && !this.skipping && end - start <= this.maxBytes) {
+        this.deliver(chunk.toString('utf8', start, end), false)
+        start = nl + 1
+        continue
+      }
       this.append(chunk.subarray(start, end))
       if (nl === -1) break
       if (this.skipping) this.skipping = false
@@ -38,7 +44,7 @@ export class LogLineWriter extends Writable {
     if (this.skipping || part.length === 0) return
     const room = this.maxBytes - this.pendingBytes
     if (part.length <= room) {
-      // copy: the chunk may be a view into a buffer the demuxer reuses
+      // copy: a view would keep the whole attach chunk alive while the line waits for its end
       this.pending.push(Buffer.from(part))
       this.pendingBytes += part.length
       return
@@ -50,9 +56,13 @@ export class LogLineWriter extends Writable {
   }
 
   private flushLine (cut: boolean): void {
-    let line = Buffer.concat(this.pending, this.pendingBytes).toString('utf8')
+    const line = Buffer.concat(this.pending, this.pendingBytes).toString('utf8')
     this.pending = []
     this.pendingBytes = 0
+    this.deliver(line, cut)
+  }
+
+  private deliver (line: string, cut: boolean): void {
     if (line.endsWith('\r')) line = line.slice(0, -1)
     this.onLine(cut ? line + LOG_LINE_CUT_MARKER : line)
   }

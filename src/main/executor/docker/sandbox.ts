@@ -29,9 +29,22 @@ export function effectiveLimits (spec: TaskRun['spec'], limits: Required<Pick<Ex
 
 export interface WorkDirs { input: string, output: string }
 
-export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: WorkDirs, owner?: string): Dockerode.ContainerCreateOptions {
+export interface SandboxPolicy {
+  /** Set as label `mcloud.owner`. */
+  owner?: string
+  /** Whether this peer lets tasks that ask for it reach the network. */
+  allowNetwork: boolean
+}
+
+/** A task gets a network only when it asks for one and the peer's owner allows it. */
+export function wantsNetwork (run: TaskRun, policy: SandboxPolicy): boolean {
+  return run.spec.network === true && policy.allowNetwork
+}
+
+export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: WorkDirs, policy: SandboxPolicy): Dockerode.ContainerCreateOptions {
   const labels: Record<string, string> = { [LABEL_TASK]: run.taskId, [LABEL_EPOCH]: String(run.epoch) }
-  if (owner !== undefined) labels[LABEL_OWNER] = owner
+  if (policy.owner !== undefined) labels[LABEL_OWNER] = policy.owner
+  const network = wantsNetwork(run, policy)
   const memoryBytes = Math.round(limits.memoryMb * 1024 * 1024)
   return {
     Image: run.spec.image,
@@ -44,9 +57,10 @@ export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: W
     AttachStdout: true,
     AttachStderr: true,
     OpenStdin: false,
-    NetworkDisabled: true,
+    NetworkDisabled: !network,
     HostConfig: {
-      NetworkMode: 'none',
+      // the default bridge: outbound access through the host's NAT, no published ports
+      NetworkMode: network ? 'bridge' : 'none',
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': 'rw,size=64m' },
       CapDrop: ['ALL'],

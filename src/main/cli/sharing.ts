@@ -1,0 +1,150 @@
+// mcloud sharing | why | hand-back: the owner's controls over lending, and "why isn't my task placed?".
+import { parseMemoryMb, type LendingView, type SharingUpdate, type WhyResponse } from '../../shared/index.js'
+import { CLIENT_OPTIONS, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
+import { connect, printJson, type CliIo } from './io.js'
+import { checkTaskArg, resolveTaskId } from './tasks.js'
+
+export const SHARING_OPTIONS = {
+  ...CLIENT_OPTIONS,
+  'max-cpu': { type: 'string' },
+  'max-mem': { type: 'string' },
+  'max-tasks': { type: 'string' },
+  'idle-start': { type: 'string' },
+  'idle-resume': { type: 'string' },
+  'hand-back-after': { type: 'string' },
+  'max-owner-cpu': { type: 'string' },
+  'allow-network': { type: 'boolean' },
+  'no-network': { type: 'boolean' }
+} as const
+
+/** "1h", "3h", "30m", "90s", "until-resumed" → ms (null = until resumed). */
+export function parseSnooze (text: string | undefined): number | null {
+  if (text === undefined) throw new UsageError('snooze: give a duration like 1h, 3h or 30m, or until-resumed')
+  if (text === 'until-resumed' || text === 'forever') return null
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|min|h)$/.exec(text.trim())
+  if (m == null) throw new UsageError(`snooze: expected a duration like 1h, 3h or 30m, or until-resumed, got "${text}"`)
+  const ms = Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 's' ? 1000 : 60_000)
+  if (ms <= 0 || ms > 7 * 86_400_000) throw new UsageError('snooze: must be more than 0 and at most 7 days')
+  return ms
+}
+
+/** Flags of `mcloud sharing set` (and of `mcloud agent`) → a settings update. */
+export function settingsFromFlags (v: Partial<Record<keyof typeof SHARING_OPTIONS, string | boolean | undefined>>): SharingUpdate {
+  const u: SharingUpdate = {}
+  const str = (k: keyof typeof SHARING_OPTIONS): string | undefined => typeof v[k] === 'string' ? v[k] : undefined
+  const maxCpu = str('max-cpu')
+  if (maxCpu !== undefined) u.maxCpu = parseNumberFlag('--max-cpu', maxCpu, 'a number of cores')
+  const maxMem = str('max-mem')
+  if (maxMem !== undefined) {
+    const mb = parseMemoryMb(maxMem)
+    if (mb === undefined) throw new UsageError('--max-mem: expected a size like 512m or 4g')
+    u.maxMemoryMb = mb
+  }
+  const maxTasks = str('max-tasks')
+  if (maxTasks !== undefined) u.maxTasks = parseIntFlag('--max-tasks', maxTasks, 0, 64)
+  const minutes = (flag: string, key: 'idleStartMin' | 'idleResumeMin' | 'handBackMin'): void => {
+    const text = str(flag as keyof typeof SHARING_OPTIONS)
+    if (text !== undefined) u[key] = parseNumberFlag(`--${flag}`, text, 'minutes')
+  }
+  minutes('idle-start', 'idleStartMin')
+  minutes('idle-resume', 'idleResumeMin')
+  minutes('hand-back-after', 'handBackMin')
+  const ownerCpu = str('max-owner-cpu')
+  if (ownerCpu !== undefined) u.maxOwnerCpuPct = parseNumberFlag('--max-owner-cpu', ownerCpu, 'a percentage')
+  if (v['allow-network'] === true && v['no-network'] === true) throw new UsageError('--allow-network: give either --allow-network or --no-network')
+  if (v['allow-network'] === true) u.allowNetwork = true
+  if (v['no-network'] === true) u.allowNetwork = false
+  return u
+}
+
+/** Setting names → the flag that sets them, so server-side errors name what the user typed. */
+export const SETTING_FLAGS: Record<string, string> = {
+  maxCpu: '--max-cpu', maxMemoryMb: '--max-mem', maxTasks: '--max-tasks', idleStartMin: '--idle-start',
+  idleResumeMin: '--idle-resume', handBackMin: '--hand-back-after', maxOwnerCpuPct: '--max-owner-cpu', allowNetwork: '--allow-network'
+}
+
+export async function sharingCommand (argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('sharing', argv, SHARING_OPTIONS, true)
+  const [action, arg, extra] = positionals
+  if (extra !== undefined || (arg !== undefined && action !== 'snooze')) throw new UsageError(`unexpected argument "${extra ?? arg}" (see: mcloud sharing --help)`)
+  // Everything is checked before the peer is contacted: bad input never half-applies.
+  const update = sharingUpdateFor(action, arg, values)
+  const client = await connect(resolveDataDir(values['data-dir'], io.env))
+  if (update === 'stop-now') {
+    const { handedBack } = await client.stopNow()
+    if (values.json === true) printJson(io, { handedBack })
+    else io.stdout.write(`sharing paused; ${handedBack.length} running task${handedBack.length === 1 ? '' : 's'} handed back to other peers\n`)
+    return 0
+  }
+  const view = update === undefined ? await client.sharing() : await client.updateSharing(update)
+  if (values.json === true) printJson(io, view)
+  else io.stdout.write(formatLending(view))
+  return 0
+}
+
+/** The change an action asks for: undefined = just show, 'stop-now' = hand everything back. */
+function sharingUpdateFor (action: string | undefined, arg: string | undefined, values: Parameters<typeof settingsFromFlags>[0]): SharingUpdate | 'stop-now' | undefined {
+  switch (action) {
+    case undefined:
+      return undefined
+    case 'on': case 'paused': case 'idle-only':
+      // Choosing a mode ends a snooze: the owner said what they want now.
+      return { mode: action, snooze: null }
+    case 'resume':
+      return { snooze: null }
+    case 'snooze': {
+      const ms = parseSnooze(arg)
+      return { snooze: { until: ms === null ? null : Date.now() + ms } }
+    }
+    case 'stop-now':
+      return 'stop-now'
+    case 'set': {
+      const update = settingsFromFlags(values)
+      if (Object.keys(update).length === 0) throw new UsageError('set: give at least one setting, e.g. --max-cpu 2 (see: mcloud sharing --help)')
+      return update
+    }
+    default:
+      throw new UsageError(`unknown sharing action "${action}" (on, paused, idle-only, snooze, resume, stop-now, set)`)
+  }
+}
+
+export async function whyCommand (argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('why', argv, CLIENT_OPTIONS, true)
+  const prefix = checkTaskArg('why', positionals)
+  const client = await connect(resolveDataDir(values['data-dir'], io.env))
+  const why = await client.whyTask(await resolveTaskId(client, prefix))
+  if (values.json === true) printJson(io, why)
+  else io.stdout.write(formatWhy(why))
+  return 0
+}
+
+export async function handBackCommand (argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('hand-back', argv, CLIENT_OPTIONS, true)
+  const prefix = checkTaskArg('hand-back', positionals)
+  const client = await connect(resolveDataDir(values['data-dir'], io.env))
+  const result = await client.handBackTask(await resolveTaskId(client, prefix))
+  if (values.json === true) printJson(io, result)
+  else io.stdout.write(result.handedBack ? `${result.taskId} handed back to other peers\n` : `${result.taskId} was not handed back (it ended or was taken meanwhile)\n`)
+  return 0
+}
+
+export function formatLending (v: LendingView): string {
+  const s = v.settings
+  const snooze = s.snooze === null ? '' : s.snooze.until === null ? ' (until resumed)' : ` (until ${new Date(s.snooze.until).toLocaleTimeString()})`
+  const rows: Array<[string, string]> = [
+    ['sharing', `${v.effective}${snooze}`],
+    ['claiming', v.claiming ? 'yes' : `no — ${v.reason}`],
+    ['lendable', `${v.lendableCpu} CPU, ${v.lendableMemMb} MiB`],
+    ['lent now', `${v.heldCpu} CPU, ${v.heldMemMb} MiB in ${v.runningTasks} task${v.runningTasks === 1 ? '' : 's'}${v.suspendedTasks > 0 ? ` (${v.suspendedTasks} suspended)` : ''}`],
+    ['machine', `${v.cores} cores, owner's CPU ${v.ownerCpuPct}%, ${v.availableMemMb} MiB free${v.userIdleSec === null ? '' : `, user idle ${Math.round(v.userIdleSec)} s`}`],
+    ['caps', `${s.maxCpu} CPU, ${s.maxMemoryMb} MiB, ${s.maxTasks} tasks, network ${s.allowNetwork ? 'allowed' : 'not allowed'}`],
+    ['idle-only', `lend after ${s.idleStartMin} min idle and owner CPU < ${s.maxOwnerCpuPct}%; resume after ${s.idleResumeMin} min; hand back after ${s.handBackMin} min suspended`]
+  ]
+  return rows.map(([k, val]) => `${k.padEnd(10)} ${val}`).join('\n') + '\n'
+}
+
+export function formatWhy (w: WhyResponse): string {
+  const lines = [`${w.taskId.slice(0, 12)} ${w.status}: ${w.summary}`]
+  for (const a of w.answers) lines.push(`  ${(a.name !== '' ? a.name : a.peerId.slice(-8)).padEnd(16)} ${a.code.padEnd(20)} ${a.message}`)
+  return lines.join('\n') + '\n'
+}

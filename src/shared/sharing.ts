@@ -1,0 +1,92 @@
+// The owner's sharing settings and the answers a provider gives about lending: the one shape used
+// by the settings file, the API, the CLI and (later) the UI.
+import { z } from 'zod'
+
+/** Modes the owner picks; "snoozed" is not a mode but a pause that ends by itself (see `snooze`). */
+export const SHARING_SETTING_MODES = ['on', 'paused', 'idle-only'] as const
+export const sharingSettingMode = z.enum(SHARING_SETTING_MODES)
+export type SharingSettingMode = z.infer<typeof sharingSettingMode>
+
+/**
+ * A snooze: lending paused until `until` (wall-clock ms, so "snoozed until 15:42" survives a
+ * restart or a machine sleep), or until the owner resumes (`until: null`).
+ */
+export const snoozeSchema = z.object({ until: z.number().int().nonnegative().nullable() }).strict()
+export type Snooze = z.infer<typeof snoozeSchema>
+
+const minutes = (what: string): z.ZodNumber => z.number({ error: `${what} must be a number of minutes` })
+  .min(0, `${what} must be at least 0 minutes`).max(7 * 24 * 60, `${what} must be at most 7 days`)
+
+export const sharingSettingsSchema = z.object({
+  mode: sharingSettingMode,
+  snooze: snoozeSchema.nullable(),
+  /** Most CPU cores lent at once (all tasks together). */
+  maxCpu: z.number({ error: 'maxCpu must be a number of cores' }).min(0, 'maxCpu must be at least 0').max(4096, 'maxCpu must be at most 4096'),
+  /** Most memory lent at once, MiB. */
+  maxMemoryMb: z.number({ error: 'maxMemoryMb must be whole MiB' }).int('maxMemoryMb must be whole MiB').min(0, 'maxMemoryMb must be at least 0'),
+  /** Most tasks run at once. */
+  maxTasks: z.number({ error: 'maxTasks must be a whole number' }).int('maxTasks must be a whole number').min(0, 'maxTasks must be at least 0').max(64, 'maxTasks must be at most 64'),
+  /** Whether tasks that ask for the network may have it here. */
+  allowNetwork: z.boolean({ error: 'allowNetwork must be true or false' }),
+  /** idle-only: the user must have been idle this long before lending starts (N). */
+  idleStartMin: minutes('idleStartMin'),
+  /** idle-only: suspended tasks resume after the user has been idle this long again (M). */
+  idleResumeMin: minutes('idleResumeMin'),
+  /** idle-only: a task suspended longer than this is handed back to another peer (T). */
+  handBackMin: minutes('handBackMin'),
+  /** idle-only: lending starts only while the owner's own (non-task) CPU load is below this. */
+  maxOwnerCpuPct: z.number({ error: 'maxOwnerCpuPct must be a percentage' }).min(0, 'maxOwnerCpuPct must be at least 0').max(100, 'maxOwnerCpuPct must be at most 100')
+}).strict()
+export type SharingSettings = z.infer<typeof sharingSettingsSchema>
+
+/** A change from the API or CLI: any subset of the settings. */
+export const sharingUpdateSchema = sharingSettingsSchema.partial().strict()
+export type SharingUpdate = z.infer<typeof sharingUpdateSchema>
+
+export const DEFAULT_IDLE_POLICY = { idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25 } as const
+
+/** Why a provider does not take a task (or that it would); `code` is stable, `message` plain words. */
+export const NOT_PLACED_CODES = [
+  'would-claim', 'running-it', 'finished', 'no-executor', 'docker-unavailable', 'paused', 'snoozed', 'waiting-for-idle',
+  'owner-busy', 'suspended', 'no-free-slot', 'too-much-cpu', 'too-much-memory', 'network-not-allowed', 'not-seen', 'no-answer'
+] as const
+export const notPlacedCode = z.enum(NOT_PLACED_CODES)
+export type NotPlacedCode = z.infer<typeof notPlacedCode>
+
+export const placementAnswerSchema = z.object({
+  peerId: z.string().max(64),
+  name: z.string().max(64),
+  code: notPlacedCode,
+  message: z.string().max(300)
+}).strict()
+export type PlacementAnswer = z.infer<typeof placementAnswerSchema>
+
+export interface WhyResponse {
+  taskId: string
+  status: string
+  /** One plain sentence: who could take it, or the reasons nobody does. */
+  summary: string
+  answers: PlacementAnswer[]
+}
+
+/** What a provider lends now, for status, node meta and the UI gauges. */
+export interface LendingView {
+  settings: SharingSettings
+  /** What the peer does now: the mode, or "snoozed" while a snooze lasts. */
+  effective: 'on' | 'paused' | 'idle-only' | 'snoozed'
+  /** Whether it claims new tasks now, and if not, why (plain words). */
+  claiming: boolean
+  reason: string
+  cores: number
+  /** Share of the CPU used by everything but this peer's tasks, 0–100. */
+  ownerCpuPct: number
+  availableMemMb: number
+  lendableCpu: number
+  lendableMemMb: number
+  heldCpu: number
+  heldMemMb: number
+  runningTasks: number
+  suspendedTasks: number
+  /** Seconds the user has been idle, when an idle source is known. */
+  userIdleSec: number | null
+}
