@@ -62,6 +62,24 @@ describe.skipIf(!dockerAvailable())('sharing policy and placement', () => {
     expect(done.epoch).toBe(1)
   })
 
+  it('runs several tasks at once when they fit, and no more than fit', async () => {
+    await small().updateSharing({ mode: 'paused' })
+    // peer-2 lends 2 CPUs: two 1-CPU tasks run side by side, the third waits for room.
+    let running = 0
+    let peak = 0
+    const off = big().bus.on(e => {
+      if (e.type === 'task:running') { running++; peak = Math.max(peak, running) }
+      if ((e.type === 'lease:committed' || e.type === 'lease:released' || e.type === 'lease:fenced') && running > 0) running--
+    })
+    const ids = await Promise.all([0, 1, 2].map(async i => (await submitter().submitTask({
+      image: TEST_IMAGE, command: ['sh', '-c', `echo task ${i}; sleep 2`], cpu: 1, memoryMb: 64, timeoutSec: 60
+    })).taskId))
+    await waitFor('all three to succeed', async () => (await Promise.all(ids.map(async id => await stateOf(submitter(), id)))).every(t => t.status === 'succeeded'), 60_000)
+    off()
+    expect(peak).toBe(2)
+    await small().updateSharing({ mode: 'on' })
+  })
+
   it('`mcloud why` names each peer\'s reason for a task nobody can take', async () => {
     await small().updateSharing({ mode: 'paused' })
     const { taskId } = await submitter().submitTask({ image: TEST_IMAGE, command: ['true'], memoryMb: 8192, timeoutSec: 60 })
@@ -157,6 +175,23 @@ describe.skipIf(!dockerAvailable())('sharing policy and placement', () => {
     await submitter().cancelTask(taskId)
     idleSec = 3600
     await small().updateSharing({ mode: 'on' })
+  })
+
+  it('a peer whose Docker engine does not answer keeps running, says so, and claims nothing', async () => {
+    const { default: Dockerode } = await import('dockerode')
+    const broken = await cluster.add({ name: 'peer-3', executor: new DockerExecutor({ docker: new Dockerode({ socketPath: '/nonexistent/docker.sock' }) }), sampler: quietSampler() })
+    expect((await broken.status()).executor).toBe('docker unavailable (claims nothing until it answers)')
+    expect(broken.lending.view().claiming).toBe(false)
+    await waitFor('its meta to say docker is not ok', async () => (await submitter().peers()).find(p => p.peerId === broken.peerId)?.meta?.dockerOk === false, 15_000)
+    const { taskId } = await submitter().submitTask({ image: TEST_IMAGE, command: ['true'], memoryMb: 8192, timeoutSec: 60 })
+    const why = await waitFor('peer-3 to answer', async () => {
+      const w = await submitter().whyTask(taskId)
+      return w.answers.some(a => a.name === 'peer-3') ? w : undefined
+    }, 10_000)
+    expect(why.answers.find(a => a.name === 'peer-3')).toMatchObject({ code: 'docker-unavailable' })
+    await submitter().cancelTask(taskId)
+    await broken.stop()
+    cluster.peers.pop()
   })
 
   it('a snooze pauses lending and ends by itself', async () => {
