@@ -45,7 +45,7 @@ describe('SystemSampler (scripted probe)', () => {
     expect(sampler.latest()).toEqual({ at: 2000, cores: 2, cpuBusyPct: 40, ownCpuPct: 25, availableMemMb: 6144, totalMemMb: 16384 })
   })
 
-  it('smooths CPU so one spike moves it only halfway', async () => {
+  it('smooths CPU so one spike moves it only a quarter of the way', async () => {
     vi.useFakeTimers()
     const probe = scriptedProbe()
     probe.busy = 20
@@ -53,10 +53,10 @@ describe('SystemSampler (scripted probe)', () => {
     await sampler.start()
     probe.busy = 100
     await vi.advanceTimersByTimeAsync(1000)
-    expect(sampler.latest().cpuBusyPct).toBe(60)
+    expect(sampler.latest().cpuBusyPct).toBe(40)
     probe.busy = 20
     await vi.advanceTimersByTimeAsync(1000)
-    expect(sampler.latest().cpuBusyPct).toBe(40)
+    expect(sampler.latest().cpuBusyPct).toBe(35)
     sampler.stop()
   })
 
