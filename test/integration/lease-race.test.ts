@@ -8,6 +8,8 @@ describe('10 peers racing for 100 tasks', () => {
   let cluster: Cluster
   const completedRuns = new Map<string, number>()
   const commits = new Map<string, Set<string>>()
+  // Results a later claimer found already written and wrote again at its epoch (no second run).
+  const adopted = new Set<string>()
   beforeAll(async () => {
     // A 5 s lease: ten peers in one test process on two cores answer slowly at times, and a
     // lease that expires under load only costs a re-claim, which this test is not about.
@@ -25,6 +27,7 @@ describe('10 peers racing for 100 tasks', () => {
           set.add(`${p.peerId}@${e.epoch}`)
           commits.set(e.taskId, set)
         }
+        if (e.type === 'lease:adopted') adopted.add(e.taskId)
       })
     }
   })
@@ -47,7 +50,9 @@ describe('10 peers racing for 100 tasks', () => {
     const duplicateCommits = [...commits.values()].filter(s => s.size > 1).length
     expect(duplicateCommits).toBe(0)
     expect([...completedRuns.values()].filter(n => n > 1)).toHaveLength(0)
-    expect(commits.size).toBe(100)
+    // Every task's result was committed by the peer that ran it, or (a slow commit overtaken by
+    // a claim) adopted by that claimer without a second run.
+    expect(new Set([...commits.keys(), ...adopted]).size).toBe(100)
     // The work spread: more than half the peers ran something.
     const holders = new Set([...commits.values()].flatMap(s => [...s].map(h => h.split('@')[0])))
     expect(holders.size).toBeGreaterThan(5)

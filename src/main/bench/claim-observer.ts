@@ -34,6 +34,8 @@ export class ClaimObserver {
   private readonly firstClaim = new Map<string, number>()
   /** taskId → `${holder}@${epoch}` → status, for every terminal commit or terminal state seen. */
   private readonly terminals = new Map<string, Map<string, string>>()
+  /** `${peerId}@${epoch}` of results a claimer found already written and wrote again (same result, no run). */
+  private readonly adoptions = new Set<string>()
   /** taskId → runs that finished unaborted, as `${peerId}@${epoch}`. */
   private readonly completedRuns = new Map<string, string[]>()
   /** `${peerId} ${taskId}@${epoch}` → why that lease was fenced, to explain duplicate runs. */
@@ -76,6 +78,9 @@ export class ClaimObserver {
           break
         case 'task:state':
           if (isTerminal(e.task.status)) this.addTerminal(e.task.taskId, e.task.holder ?? 'submitter', e.task.epoch, e.task.status)
+          break
+        case 'lease:adopted':
+          this.adoptions.add(`${id}@${e.epoch}`)
           break
         case 'lease:fenced':
           this.fenced.set(`${id} ${e.taskId}@${e.epoch}`, e.reason)
@@ -129,7 +134,9 @@ export class ClaimObserver {
 
   duplicateCommits (): DuplicateCommit[] {
     const out: DuplicateCommit[] = []
-    for (const [taskId, commits] of this.terminals) {
+    for (const [taskId, all] of this.terminals) {
+      // An adoption repeats a result the task already has: one result, written at two epochs.
+      const commits = new Map([...all].filter(([k, status]) => !this.adoptions.has(k) || ![...all].some(([o, s]) => o !== k && !this.adoptions.has(o) && s === status)))
       if (commits.size < 2) continue
       out.push({
         taskId,

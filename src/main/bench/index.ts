@@ -8,7 +8,8 @@ import { summaryLine, writeResults } from './results.js'
 // Loaded lazily so one experiment's imports (and its start-up cost) never burden another.
 // New experiments (scale, chaos, partition, throughput, spof, transfer) add one line each.
 const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
-  claim: async () => (await import('./claim-command.js')).claimExperiment
+  claim: async () => (await import('./claim-command.js')).claimExperiment,
+  latency: async () => (await import('./latency-command.js')).latencyExperiment
 }
 
 const EXIT_USAGE = 2

@@ -22,7 +22,7 @@ export interface TestbedInit {
   /**
    * Whether every provider samples this machine's real load (Docker runs). Default false: the
    * peers of a control-plane run share one process and their simulated tasks use no CPU, so each
-   * sees a quiet machine of `slots` cores and `slots` GiB, and the measured load of the others
+   * sees a quiet machine of `slots` cores and 4 GiB per slot, and the measured load of the others
    * cannot throttle it.
    */
   realLoad?: boolean

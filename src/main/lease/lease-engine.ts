@@ -18,7 +18,7 @@ export interface LeaseEngineComponents {
 export interface LeaseEngineInit {
   /** Lease time-to-live. Default 10,000 ms. */
   ttlMs?: number
-  /** Wait between a claim put and its verifying re-read, so racing claims land first. Default 250 ms. */
+  /** Wait between a claim put and its verifying re-read, so racing claims land first. Default 100 ms (at least twice the recent write latency). */
   settleMs?: number
   /** A commit needs an acknowledged heartbeat younger than ttl − margin, else it re-checks. Default 1,000 ms. */
   commitMarginMs?: number
@@ -28,6 +28,8 @@ export type ClaimOutcome =
   | { kind: 'claimed', lease: Lease, previous: TaskState }
   | { kind: 'not-claimable', state: TaskState | undefined }
   | { kind: 'lost', winner: TaskState | undefined }
+  /** My claim overtook a result its slow writer had already put: I wrote that same result at my epoch. */
+  | { kind: 'adopted', epoch: number, result: TaskState }
 
 export interface Outcome { status: Extract<TaskStatus, 'succeeded' | 'failed' | 'cancelled'>, exitCode: number | null, error: string | null, resultCid?: string | null }
 
@@ -44,7 +46,7 @@ export class LeaseEngine {
 
   constructor (private readonly components: LeaseEngineComponents, init: LeaseEngineInit = {}) {
     this.ttlMs = init.ttlMs ?? 10_000
-    this.settleMs = init.settleMs ?? 250
+    this.settleMs = init.settleMs ?? 100
     this.commitMarginMs = init.commitMarginMs ?? 1000
     this.clock = components.clock ?? monotonicNow
     this.watcher = components.watcher ?? new ExpiryWatcher(this.clock)
@@ -86,7 +88,7 @@ export class LeaseEngine {
     const done = after.copies.find(c => isTerminal(c.value.status) && c.value.epoch < claimed.epoch)
     if (done !== undefined) {
       const { status, exitCode, error, resultCid } = done.value
-      await this.commit(lease, { status: status as Outcome['status'], exitCode, error, resultCid })
+      if (await this.commit(lease, { status: status as Outcome['status'], exitCode, error, resultCid })) return { kind: 'adopted', epoch: claimed.epoch, result: done.value }
       return { kind: 'not-claimable', state: done.value }
     }
     return { kind: 'claimed', lease, previous: state }

@@ -35,7 +35,7 @@ export interface PeerConfig {
   idleSource?: IdleSource
   /** Replica acknowledgements a write needs. Default 3. */
   putQuorum?: number
-  /** Settle window between a claim and its verifying re-read. Default 250 ms. */
+  /** Settle window between a claim and its verifying re-read. Default 100 ms (stretched to twice the recent write latency under load). */
   claimSettleMs?: number
   /** Act as a circuit relay for members that cannot dial each other. Default true. */
   relayServer?: boolean

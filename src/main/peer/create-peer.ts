@@ -198,6 +198,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // 3. peers appearing: a peer that was alone republishes the records it kept locally; every new
   // peer's task index is read so late joiners learn open work
   let republishTimer: ReturnType<typeof setTimeout> | undefined
+  let metaForNewcomers: ReturnType<typeof setTimeout> | undefined
   let wasAlone = true
   const indexesRead = new Set<string>()
   const onPeer = (evt: CustomEvent<{ toString: () => string }>): void => {
@@ -214,6 +215,9 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     // the index again on every reconnect cost a DHT read per connection.
     if (!indexesRead.has(remote)) {
       indexesRead.add(remote)
+      // A new member learns what I lend within a second, not at my next liveness beat: my first
+      // meta went out before anyone was subscribed, and rankers skip providers they do not know.
+      metaForNewcomers ??= setTimeout(() => { metaForNewcomers = undefined; announceMeta() }, 1000)
       setTimeout(() => { void tasks.discoverFrom(remote).catch(() => { indexesRead.delete(remote) }) }, 200)
     }
   }
@@ -225,6 +229,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   node.addEventListener('peer:disconnect', onPeerGone)
   stops.push(() => {
     clearTimeout(republishTimer)
+    clearTimeout(metaForNewcomers)
     node.removeEventListener('peer:connect', onPeer)
     node.removeEventListener('peer:disconnect', onPeerGone)
   })

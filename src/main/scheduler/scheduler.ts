@@ -11,6 +11,8 @@ export type SchedulerEvent =
   | { type: 'lease:lost', taskId: string }
   | { type: 'lease:fenced', taskId: string, epoch: number, reason: string }
   | { type: 'lease:committed', taskId: string, epoch: number, status: string }
+  /** A claim found the previous holder's result and wrote it again at its epoch (no second run). */
+  | { type: 'lease:adopted', taskId: string, epoch: number, status: string, fromEpoch: number }
   | { type: 'lease:released', taskId: string, epoch: number, reason: string }
   | { type: 'task:running', taskId: string, epoch: number }
   | { type: 'executor:log', taskId: string, epoch: number, stream: 'stdout' | 'stderr' | 'system', line: string }
@@ -186,6 +188,7 @@ export class Scheduler {
       this.reserved.set(taskId, { cpu: spec.cpu, memoryMb: spec.memoryMb })
       const out = await this.c.leases.claim(taskId)
       if (out.kind === 'lost') this.c.emit({ type: 'lease:lost', taskId })
+      if (out.kind === 'adopted') this.c.emit({ type: 'lease:adopted', taskId, epoch: out.epoch, status: out.result.status, fromEpoch: out.result.epoch })
       if (out.kind !== 'claimed') return
       const lease = out.lease
       this.c.emit({ type: 'lease:claimed', taskId, epoch: lease.epoch, previous: out.previous })
