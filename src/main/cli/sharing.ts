@@ -1,5 +1,6 @@
 // mcloud sharing | why | hand-back: the owner's controls over lending, and "why isn't my task placed?".
 import { parseMemoryMb, type LendingView, type SharingUpdate, type WhyResponse } from '../../shared/index.js'
+import { formatClock } from '../../shared/time-format.js'
 import { CLIENT_OPTIONS, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
 import { connect, printJson, type CliIo } from './io.js'
 import { checkTaskArg, resolveTaskId } from './tasks.js'
@@ -130,7 +131,7 @@ export async function handBackCommand (argv: string[], io: CliIo): Promise<numbe
 
 export function formatLending (v: LendingView): string {
   const s = v.settings
-  const snooze = s.snooze === null ? '' : s.snooze.until === null ? ' (until resumed)' : ` (until ${new Date(s.snooze.until).toLocaleTimeString()})`
+  const snooze = s.snooze === null ? '' : s.snooze.until === null ? ' (until resumed)' : ` (until ${formatClock(s.snooze.until, Date.now())})`
   const rows: Array<[string, string]> = [
     ['sharing', `${v.effective}${snooze}`],
     ['claiming', v.claiming ? 'yes' : `no — ${v.reason}`],

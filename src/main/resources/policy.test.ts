@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { SharingSettings } from '../../shared/index.js'
 import { defaultSettings } from './capacity.js'
-import { formatClock, formatDuration, handBackDue, SharingPolicy, type PolicyInput } from './policy.js'
+import { formatClock, formatDuration } from '../../shared/time-format.js'
+import { handBackDue, SharingPolicy, type PolicyInput } from './policy.js'
 
 const MIN = 60_000
 const NOW = Date.UTC(2025, 5, 10, 12, 0)
