@@ -18,6 +18,11 @@ export const API_ROUTES = {
   sharing: 'GET /api/sharing',
   updateSharing: 'POST /api/sharing',
   stopNow: 'POST /api/sharing/stop-now',
+  config: 'GET /api/config',
+  updateConfig: 'POST /api/config',
+  exportOrgKey: 'GET /api/org-key',
+  importOrgKey: 'POST /api/org-key',
+  generateOrgKey: 'POST /api/org-key/generate',
   events: 'WS /api/events'
 } as const
 
@@ -77,9 +82,19 @@ export interface TaskView {
   exitCode: number | null
   error: string | null
   submitter: string
+  /** The submitter's display name, once its spec is known here. */
+  submitterName: string | null
   image: string | null
   command: string[] | null
+  /** What it asks for (null until the spec is known here). */
+  cpu: number | null
+  memoryMb: number | null
+  timeoutSec: number | null
   mine: boolean
+  /** This peer holds its lease and runs it now. */
+  runningHere: boolean
+  /** Wall-clock ms of submission (from the spec), for display only. */
+  createdAt: number | null
   updatedAt: number
 }
 
@@ -101,6 +116,31 @@ export interface LogLine {
 export interface SubmitTaskResponse { taskId: string }
 export interface CancelTaskResponse { taskId: string, status: TaskStatus }
 export interface TaskLogsResponse { taskId: string, lines: LogLine[], complete: boolean }
+/** The peer's own settings (besides sharing): saved in the data dir, most applied at the next start. */
+export interface PeerConfigView {
+  dataDir: string
+  name: string
+  /** Peers dialled at start (multiaddrs with /p2p/…). */
+  bootstrap: string[]
+  /** The Docker engine endpoint (like DOCKER_HOST), or null for the default socket. */
+  dockerHost: string | null
+  orgFingerprint: string
+  listen: string[]
+  /** A saved change (org key, Docker endpoint, name) takes effect only after a restart. */
+  restartRequired: boolean
+}
+
+export const peerConfigUpdateSchema = z.object({
+  name: z.string().trim().min(1, 'name must not be empty').max(64, 'name must be at most 64 characters').optional(),
+  bootstrap: z.array(z.string().trim().regex(/^\/[a-z0-9]+\/\S+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, 'bootstrap peers are multiaddrs ending in /p2p/<peer id>')).max(32, 'at most 32 bootstrap peers').optional(),
+  dockerHost: z.string().trim().regex(/^(unix|tcp|npipe):\/\/\S+$/, 'dockerHost must look like unix:///var/run/docker.sock or tcp://host:2375').max(300).nullable().optional()
+}).strict()
+export type PeerConfigUpdate = z.infer<typeof peerConfigUpdateSchema>
+
+/** The organisation key as text (to copy to a colleague) and its fingerprint. */
+export interface OrgKeyView { fingerprint: string, key: string, restartRequired: boolean }
+export const importOrgKeySchema = z.object({ key: z.string().trim().min(1, 'key is required').max(1000) }).strict()
+
 export interface HandBackResponse { taskId: string, handedBack: boolean }
 export interface StopNowResponse { handedBack: string[] }
 
@@ -141,9 +181,27 @@ export interface MCloudApi {
   updateSharing: (update: SharingUpdate) => Promise<LendingView>
   /** Pauses sharing and hands every running task back at once. */
   stopNow: () => Promise<StopNowResponse>
+  /** The peer's own settings: name, bootstrap peers, Docker endpoint, data dir. */
+  config: () => Promise<PeerConfigView>
+  updateConfig: (update: PeerConfigUpdate) => Promise<PeerConfigView>
+  /** The organisation key, to give to a colleague (it lets them join). */
+  exportOrgKey: () => Promise<OrgKeyView>
+  /** Joins another organisation: saves its key; takes effect at the next start. */
+  importOrgKey: (request: { key: string }) => Promise<OrgKeyView>
+  /** Starts a new organisation: a fresh key; takes effect at the next start. */
+  generateOrgKey: () => Promise<OrgKeyView>
   /** Subscribes to the event stream; returns the unsubscribe function. */
   subscribe: (listener: (event: ApiEvent) => void) => () => void
 }
+
+/** Every method of MCloudApi but subscribe: the IPC channels of the desktop app are `mcloud:<method>`. */
+export const API_METHODS = [
+  'status', 'peers', 'listTasks', 'getTask', 'submitTask', 'cancelTask', 'taskLogs', 'whyTask', 'handBackTask',
+  'sharing', 'updateSharing', 'stopNow', 'config', 'updateConfig', 'exportOrgKey', 'importOrgKey', 'generateOrgKey'
+] as const satisfies ReadonlyArray<Exclude<keyof MCloudApi, 'subscribe'>>
+export type ApiMethod = typeof API_METHODS[number]
+/** The IPC channel the desktop app sends events on. */
+export const API_EVENT_CHANNEL = 'mcloud:event'
 
 /** Files the peer writes into its data dir so local clients can find it. */
 export const API_INFO_FILE = 'api.json'

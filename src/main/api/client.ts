@@ -5,7 +5,7 @@ import { WebSocket } from 'ws'
 import {
   API_INFO_FILE, API_TOKEN_FILE,
   type ApiEvent, type ApiInfo, type CancelTaskResponse, type MCloudApi, type PeerView, type StatusResponse,
-  type SubmitTaskRequest, type SubmitTaskResponse, type TaskLogsResponse, type TaskView, type HandBackResponse, type StopNowResponse
+  type SubmitTaskRequest, type SubmitTaskResponse, type TaskLogsResponse, type TaskView, type HandBackResponse, type StopNowResponse, type OrgKeyView, type PeerConfigView
 } from '../../shared/api.js'
 import type { LendingView, WhyResponse } from '../../shared/sharing.js'
 import { ApiClientError, isApiErrorName, PeerNotRunningError } from './errors.js'
@@ -117,6 +117,11 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
     sharing: () => request<LendingView>('GET', '/api/sharing'),
     updateSharing: (update) => request<LendingView>('POST', '/api/sharing', update),
     stopNow: () => request<StopNowResponse>('POST', '/api/sharing/stop-now'),
+    config: () => request<PeerConfigView>('GET', '/api/config'),
+    updateConfig: (update) => request<PeerConfigView>('POST', '/api/config', update),
+    exportOrgKey: () => request<OrgKeyView>('GET', '/api/org-key'),
+    importOrgKey: (req) => request<OrgKeyView>('POST', '/api/org-key', req),
+    generateOrgKey: () => request<OrgKeyView>('POST', '/api/org-key/generate'),
     subscribe: (listener) => {
       let stop: (() => void) | undefined
       let cancelled = false

@@ -1,6 +1,6 @@
 // An in-memory MCloudApi for the API and CLI unit tests (never used outside tests).
 import { createHash } from 'node:crypto'
-import type { ApiEvent, MCloudApi, SubmitTaskRequest, TaskView } from '../../shared/api.js'
+import type { ApiEvent, MCloudApi, PeerConfigView, SubmitTaskRequest, TaskView } from '../../shared/api.js'
 import type { LendingView, SharingSettings } from '../../shared/sharing.js'
 
 export const FAKE_PEER_ID = '12D3KooWFakePeerFakePeerFakePeerFakePeerFakePeer1'
@@ -36,6 +36,7 @@ export function createFakeApi (): FakeApi {
     mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 1024, maxTasks: 2, allowNetwork: false,
     idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25
   }
+  let config: PeerConfigView = { dataDir: '/tmp/x', name: 'fake', bootstrap: [], dockerHost: null, orgFingerprint: 'abcd', listen: [], restartRequired: false }
   const lending = (): LendingView => ({
     settings, effective: settings.snooze !== null ? 'snoozed' : settings.mode, claiming: settings.mode === 'on' && settings.snooze === null,
     reason: settings.mode === 'paused' ? 'paused by the owner' : 'lending', cores: 2, ownerCpuPct: 5, availableMemMb: 4000,
@@ -63,7 +64,8 @@ export function createFakeApi (): FakeApi {
       const taskId = createHash('sha256').update(JSON.stringify(req) + String(tasks.size)).digest('hex')
       const view: TaskView = {
         taskId, status: 'queued', epoch: 0, holder: null, attempts: 0, exitCode: null, error: null,
-        submitter: FAKE_PEER_ID, image: req.image, command: req.command, mine: true, updatedAt: Date.now()
+        submitter: FAKE_PEER_ID, submitterName: 'fake', image: req.image, command: req.command, cpu: req.cpu ?? 1, memoryMb: req.memoryMb ?? 256,
+        timeoutSec: req.timeoutSec ?? 3600, mine: true, runningHere: false, createdAt: Date.now(), updatedAt: Date.now()
       }
       tasks.set(taskId, view)
       emit({ type: 'task:state', task: view })
@@ -102,6 +104,11 @@ export function createFakeApi (): FakeApi {
       return lending()
     },
     stopNow: async () => { maybeFail('stopNow'); settings = { ...settings, mode: 'paused' }; return { handedBack: [] } },
+    config: async () => { maybeFail('config'); return config },
+    updateConfig: async (update) => { maybeFail('updateConfig'); config = { ...config, ...update, restartRequired: true }; return config },
+    exportOrgKey: async () => { maybeFail('exportOrgKey'); return { fingerprint: 'abcd', key: 'mcloud-org-key-fake', restartRequired: false } },
+    importOrgKey: async ({ key }) => { maybeFail('importOrgKey'); return { fingerprint: key.slice(0, 4), key, restartRequired: true } },
+    generateOrgKey: async () => { maybeFail('generateOrgKey'); return { fingerprint: 'ffff', key: 'mcloud-org-key-new', restartRequired: true } },
     subscribe: (listener) => {
       listeners.add(listener)
       return () => { listeners.delete(listener) }

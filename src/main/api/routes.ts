@@ -1,5 +1,5 @@
 // The HTTP handlers: one per line of API_ROUTES, each a thin adapter over MCloudApi.
-import { API_ROUTES, submitTaskRequestSchema, taskIdParamSchema, type MCloudApi } from '../../shared/api.js'
+import { API_ROUTES, importOrgKeySchema, peerConfigUpdateSchema, submitTaskRequestSchema, taskIdParamSchema, type MCloudApi } from '../../shared/api.js'
 import { sharingUpdateSchema } from '../../shared/sharing.js'
 import { describeIssue, HttpError, validationError } from './errors.js'
 
@@ -16,7 +16,7 @@ export interface RouteResult { status: number, body: unknown }
 
 type Handler = (api: MCloudApi, req: RouteRequest) => Promise<RouteResult>
 
-export const ROUTES_WITH_BODY: ReadonlySet<HttpRouteName> = new Set(['submitTask', 'updateSharing'])
+export const ROUTES_WITH_BODY: ReadonlySet<HttpRouteName> = new Set(['submitTask', 'updateSharing', 'updateConfig', 'importOrgKey'])
 
 const ok = (body: unknown): RouteResult => ({ status: 200, body })
 
@@ -56,7 +56,22 @@ const HANDLERS: Record<HttpRouteName, Handler> = {
     }
     return ok(await api.updateSharing(parsed.data))
   },
-  stopNow: async (api) => ok(await api.stopNow())
+  stopNow: async (api) => ok(await api.stopNow()),
+  config: async (api) => ok(await api.config()),
+  updateConfig: async (api, req) => ok(await api.updateConfig(parseBody(peerConfigUpdateSchema, req.body))),
+  exportOrgKey: async (api) => ok(await api.exportOrgKey()),
+  importOrgKey: async (api, req) => ok(await api.importOrgKey(parseBody(importOrgKeySchema, req.body))),
+  generateOrgKey: async (api) => ok(await api.generateOrgKey())
+}
+
+/** A body checked with its schema, or a ValidationError naming the first bad field. */
+function parseBody<T> (schema: { safeParse: (v: unknown) => { success: true, data: T } | { success: false, error: { issues: Parameters<typeof describeIssue>[0][] } } }, body: unknown): T {
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) {
+    const { field, message } = describeIssue(parsed.error.issues[0]!)
+    throw validationError(field, message)
+  }
+  return parsed.data
 }
 
 interface CompiledRoute {

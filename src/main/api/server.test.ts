@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -31,6 +31,41 @@ const call = (path: string, init: RequestInit & { token?: string | null } = {}):
 
 const post = (path: string, body: string): Promise<Response> =>
   call(path, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })
+
+describe('web UI', () => {
+  it('serves the page only with the token, with a strict CSP; its code files without', async () => {
+    await server.close()
+    const uiDir = join(dataDir, 'ui')
+    await mkdir(uiDir)
+    await writeFile(join(uiDir, 'index.html'), '<!doctype html><title>Mutual Cloud</title>')
+    await writeFile(join(uiDir, 'app.js'), 'console.log(1)')
+    server = await startApiServer(api, { dataDir, uiDir })
+    const page = await fetch(`${server.url}/?token=${server.token}`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<title>Mutual Cloud</title>')
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer')
+    for (const url of [`${server.url}/`, `${server.url}/?token=wrong`]) {
+      const denied = await fetch(url)
+      expect(denied.status).toBe(401)
+      expect(await denied.text()).toContain('mcloud ui-url')
+    }
+    const js = await fetch(`${server.url}/app.js`)
+    expect(js.status).toBe(200)
+    expect(js.headers.get('content-type')).toContain('javascript')
+    expect((await fetch(`${server.url}/app.css`)).status).toBe(404)
+    // the API itself still wants the bearer token
+    expect((await fetch(`${server.url}/api/status`)).status).toBe(401)
+  })
+
+  it('says how to build the UI when it is missing', async () => {
+    await server.close()
+    server = await startApiServer(api, { dataDir, uiDir: join(dataDir, 'no-ui') })
+    const res = await fetch(`${server.url}/?token=${server.token}`)
+    expect(res.status).toBe(503)
+    expect(await res.text()).toContain('npm run build:ui')
+  })
+})
 
 describe('auth and files', () => {
   it('rejects HTTP requests without or with a wrong token, leaking nothing', async () => {
@@ -151,6 +186,27 @@ describe('routes', () => {
     expect(why.answers[0]?.code).toBe('paused')
     expect(await (await post(`/api/tasks/${taskId}/hand-back`, '')).json()).toEqual({ taskId, handedBack: false })
     expect((await call('/api/tasks/abc/why')).status).toBe(400)
+  })
+
+  it('reads and saves peer settings and the organisation key, naming bad fields', async () => {
+    expect((await (await call('/api/config')).json() as { name: string }).name).toBe('fake')
+    const saved = await post('/api/config', JSON.stringify({ bootstrap: ['/ip4/10.0.0.5/tcp/4001/p2p/12D3KooWFakePeerFakePeerFakePeerFakePeerFakePeer1'], dockerHost: 'unix:///var/run/docker.sock' }))
+    expect(saved.status).toBe(200)
+    expect((await saved.json() as { restartRequired: boolean }).restartRequired).toBe(true)
+    for (const [body, field] of [
+      [JSON.stringify({ bootstrap: ['10.0.0.5:4001'] }), 'bootstrap'],
+      [JSON.stringify({ dockerHost: '/var/run/docker.sock' }), 'dockerHost'],
+      [JSON.stringify({ name: '' }), 'name'],
+      [JSON.stringify({ listen: [] }), 'listen']
+    ] as Array<[string, string]>) {
+      const res = await post('/api/config', body)
+      expect(res.status, body).toBe(400)
+      expect((await res.json() as { error: { field: string } }).error.field, body).toBe(field)
+    }
+    expect((await (await call('/api/org-key')).json() as { fingerprint: string }).fingerprint).toBe('abcd')
+    expect((await post('/api/org-key', JSON.stringify({}))).status).toBe(400)
+    expect((await (await post('/api/org-key', JSON.stringify({ key: 'k123' }))).json() as { restartRequired: boolean }).restartRequired).toBe(true)
+    expect((await post('/api/org-key/generate', '')).status).toBe(200)
   })
 
   it('validates the task id parameter', async () => {

@@ -6,6 +6,7 @@ import { bearerToken, loadOrCreateToken, removeApiInfo, tokenMatches, writeApiIn
 import { errorBody, HttpError, toErrorResponse } from './errors.js'
 import { EventsSocket } from './events-socket.js'
 import { isEventsPath, matchRoute, ROUTES_WITH_BODY, runRoute } from './routes.js'
+import { DEFAULT_UI_DIR, isUiRequest, serveUi } from './ui-files.js'
 
 export interface ApiServerOptions {
   /** Holds api-token and api.json. */
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   peerId?: string
   /** Aborting closes the server. */
   signal?: AbortSignal
+  /** Folder of the built UI served at `/?token=…` (web mode). Default dist/ui; null serves no UI. */
+  uiDir?: string | null
 }
 
 export interface ApiServer {
@@ -54,7 +57,12 @@ export async function startApiServer (api: MCloudApi, opts: ApiServerOptions): P
   })
 
   const server = createServer((req, res) => {
-    handleRequest(api, req, res, token, originAllowed).catch((err: unknown) => {
+    const uiDir = opts.uiDir === undefined ? DEFAULT_UI_DIR : opts.uiDir
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname
+    const answer = uiDir !== null && isUiRequest(req.method, pathname)
+      ? serveUi(req, res, new URL(req.url ?? '/', 'http://localhost'), token, uiDir)
+      : handleRequest(api, req, res, token, originAllowed)
+    answer.catch((err: unknown) => {
       console.error('mcloud api: failed to answer a request:', err)
       if (!res.headersSent) sendJson(res, 500, errorBody('InternalError', 'internal error'))
       else res.destroy()

@@ -1,5 +1,6 @@
 // mcloud agent: runs a peer in the foreground until SIGINT/SIGTERM.
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { StatusResponse } from '../../shared/api.js'
 import type { PeerConfig } from '../peer/index.js'
 import { sharingSettingMode } from '../../shared/index.js'
@@ -68,7 +69,17 @@ function checkMultiaddr (flag: string, addr: string): string {
 }
 
 export async function agentCommand (argv: string[], io: CliIo): Promise<number> {
+  return await runPeer('agent', argv, io)
+}
+
+/** mcloud serve: the same peer, plus the URL of its UI for a browser on this machine. */
+export async function serveCommand (argv: string[], io: CliIo): Promise<number> {
+  return await runPeer('serve', argv, io)
+}
+
+async function runPeer (command: 'agent' | 'serve', argv: string[], io: CliIo): Promise<number> {
   const config = buildPeerConfig(argv, io.env)
+  if (command === 'serve' && config.apiPort === null) throw new UsageError('--api-port: serve needs the API')
 
   // Handlers go in before the start so a Ctrl+C during start still stops the peer gracefully.
   let stopRequested!: () => void
@@ -91,28 +102,34 @@ export async function agentCommand (argv: string[], io: CliIo): Promise<number> 
 
   try {
     // Imported here so client commands never load libp2p.
-    const { createPeer } = await import('../peer/index.js')
+    const { createPeer, readSavedConfig, dockerOptionsFor } = await import('../peer/index.js')
     // The product runs tasks in Docker; a peer without a Docker engine still submits and
     // observes, and says "docker unavailable" in its status.
     const { DockerExecutor } = await import('../executor/docker/index.js')
-    config.executor ??= new DockerExecutor()
     let peer: Awaited<ReturnType<typeof createPeer>>
     try {
+      // The Docker endpoint saved in the UI; DOCKER_HOST (read by dockerode) when none is saved.
+      const dockerHost = (await readSavedConfig(config.dataDir)).dockerHost
+      if (config.executor === undefined) {
+        const { default: Dockerode } = await import('dockerode')
+        config.executor = new DockerExecutor(dockerHost != null ? { docker: new Dockerode(dockerOptionsFor(dockerHost)) } : {})
+      }
       peer = await createPeer(config)
     } catch (err) {
-      io.stderr.write(`mcloud: agent: ${firstLine(err)}\n`)
+      io.stderr.write(`mcloud: ${command}: ${firstLine(err)}\n`)
       return 1
     }
     try {
-      io.stdout.write(formatStarted(await peer.status(), peer.apiUrl))
+      io.stdout.write(formatStarted(command, await peer.status(), peer.apiUrl))
+      if (command === 'serve' && peer.apiUrl !== undefined) io.stdout.write(await uiLine(config.dataDir, peer.apiUrl))
     } catch (err) {
-      io.stderr.write(`mcloud: agent: status unavailable: ${firstLine(err)}\n`)
+      io.stderr.write(`mcloud: ${command}: status unavailable: ${firstLine(err)}\n`)
     }
     await stopping
     try {
       await peer.stop()
     } catch (err) {
-      io.stderr.write(`mcloud: agent: stop failed: ${firstLine(err)}\n`)
+      io.stderr.write(`mcloud: ${command}: stop failed: ${firstLine(err)}\n`)
       return 1
     }
     io.stderr.write('mcloud: stopped\n')
@@ -124,7 +141,15 @@ export async function agentCommand (argv: string[], io: CliIo): Promise<number> 
   }
 }
 
-function formatStarted (s: StatusResponse, apiUrl: string | undefined): string {
+/** The line `serve` prints: the UI's URL (token included), or why there is no UI to open. */
+async function uiLine (dataDir: string, apiUrl: string): Promise<string> {
+  const { DEFAULT_UI_DIR } = await import('../api/ui-files.js')
+  const { uiUrl } = await import('./ui-url.js')
+  if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) return '  ui         not built: run npm run build:ui (npm run serve builds it)\n'
+  return `  ui         ${await uiUrl(dataDir, apiUrl)}\n             (open it in a browser on this machine; mcloud ui-url prints it again)\n`
+}
+
+function formatStarted (command: string, s: StatusResponse, apiUrl: string | undefined): string {
   const rows: Array<[string, string]> = [
     ['peer id', s.peerId],
     ['name', s.name],
@@ -136,7 +161,7 @@ function formatStarted (s: StatusResponse, apiUrl: string | undefined): string {
     ['sharing', s.sharing],
     ['lease ttl', `${s.leaseTtlMs / 1000} s`]
   ]
-  return `mcloud agent ${s.version} running\n` +
+  return `mcloud ${command} ${s.version} running\n` +
     rows.map(([k, v]) => `  ${k.padEnd(10)} ${v}`).join('\n') +
     '\nPress Ctrl+C to stop (running tasks are handed back to the pool).\n'
 }

@@ -208,6 +208,11 @@ describe('against a running API (fake peer)', () => {
     expect(why.stdout).toMatch(/queued: no peer can take it now — fake: paused by the owner\n\s+fake\s+paused\s+paused by the owner\n/)
   })
 
+  it('ui-url prints the web UI address with the token', async () => {
+    const r = await run('ui-url')
+    expect(r).toEqual({ code: 0, stdout: `${server.url}/?token=${server.token}\n`, stderr: '' })
+  })
+
   it('logs --follow streams until the task ends', async () => {
     const { stdout } = await run('submit', '--image', 'busybox', '--cmd', 'x')
     const taskId = stdout.trim()

@@ -11,6 +11,8 @@ Pool the idle CPU/RAM of an organisation's desktops into one peer-to-peer comput
 
 Commands:
   agent     run a peer in the foreground (lends this machine, serves the local API)
+  serve     the same peer, with its UI in a browser on this machine (prints the URL)
+  ui-url    print the URL of the running peer's web UI (token included)
   status    show this peer: id, addresses, API, organisation key
   peers     list known peers and what they lend
   submit    submit a container task
@@ -46,6 +48,20 @@ ${DATA_DIR}
   --max-mem SIZE      most memory lent at once, e.g. 4g (saved; default: half the RAM)
   --max-tasks N       most tasks run at once (saved; default: one per core)
   --allow-network     let tasks that ask for it use the network (saved; default: no)`,
+
+  serve: `Usage: mcloud serve [options]
+
+Runs a peer like 'mcloud agent' (same options) and serves its UI over HTTP + WebSocket on
+127.0.0.1, protected by the API token; prints the URL to open (also: mcloud ui-url).
+Build the UI first with 'npm run build:ui' ('npm run serve' does both).`,
+
+  'ui-url': `Usage: mcloud ui-url [options]
+
+Prints the URL of the running peer's web UI, token included: open it in a browser on this machine.
+
+Options:
+${DATA_DIR}
+${JSON_FLAG}`,
 
   status: `Usage: mcloud status [options]
 

@@ -1,6 +1,6 @@
 // runCli: parses argv, runs one command, and maps every failure to a line on stderr + exit code.
 import { ApiClientError, PeerNotRunningError } from '../api/index.js'
-import { agentCommand } from './agent.js'
+import { agentCommand, serveCommand } from './agent.js'
 import { CliError, EXIT, firstLine } from './args.js'
 import { readVersion, USAGE } from './help.js'
 import { peersCommand, statusCommand } from './info.js'
@@ -8,6 +8,7 @@ import type { CliIo } from './io.js'
 import { logsCommand } from './logs.js'
 import { handBackCommand, SETTING_FLAGS, sharingCommand, whyCommand } from './sharing.js'
 import { cancelCommand, flagForField, psCommand, submitCommand } from './tasks.js'
+import { uiUrlCommand } from './ui-url.js'
 
 export type { CliIo } from './io.js'
 
@@ -15,6 +16,8 @@ type Command = (argv: string[], io: CliIo) => Promise<number>
 
 const COMMANDS: Record<string, Command> = {
   agent: agentCommand,
+  serve: serveCommand,
+  'ui-url': uiUrlCommand,
   status: statusCommand,
   peers: peersCommand,
   submit: submitCommand,

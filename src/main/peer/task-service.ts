@@ -158,7 +158,9 @@ export class TaskService {
     const s = t.state
     return {
       taskId, status: s.status, epoch: s.epoch, holder: s.holder, attempts: s.attempts, exitCode: s.exitCode, error: s.error,
-      submitter: s.submitter, image: t.spec?.image ?? null, command: t.spec?.command ?? null, mine: this.mine.has(taskId), updatedAt: s.updatedAt
+      submitter: s.submitter, submitterName: t.spec?.submitterName ?? null, image: t.spec?.image ?? null, command: t.spec?.command ?? null,
+      cpu: t.spec?.cpu ?? null, memoryMb: t.spec?.memoryMb ?? null, timeoutSec: t.spec?.timeoutSec ?? null,
+      mine: this.mine.has(taskId), runningHere: this.c.scheduler.isRunning(taskId) && !isTerminal(s.status), createdAt: t.spec?.createdAt ?? null, updatedAt: s.updatedAt
     }
   }
 
