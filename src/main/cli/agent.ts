@@ -102,18 +102,13 @@ async function runPeer (command: 'agent' | 'serve', argv: string[], io: CliIo): 
 
   try {
     // Imported here so client commands never load libp2p.
-    const { createPeer, readSavedConfig, dockerOptionsFor } = await import('../peer/index.js')
+    const { createPeer } = await import('../peer/index.js')
     // The product runs tasks in Docker; a peer without a Docker engine still submits and
     // observes, and says "docker unavailable" in its status.
-    const { DockerExecutor } = await import('../executor/docker/index.js')
+    const { dockerExecutorFor } = await import('../executor/docker/from-saved.js')
     let peer: Awaited<ReturnType<typeof createPeer>>
     try {
-      // The Docker endpoint saved in the UI; DOCKER_HOST (read by dockerode) when none is saved.
-      const dockerHost = (await readSavedConfig(config.dataDir)).dockerHost
-      if (config.executor === undefined) {
-        const { default: Dockerode } = await import('dockerode')
-        config.executor = new DockerExecutor(dockerHost != null ? { docker: new Dockerode(dockerOptionsFor(dockerHost)) } : {})
-      }
+      config.executor ??= await dockerExecutorFor(config.dataDir)
       peer = await createPeer(config)
     } catch (err) {
       io.stderr.write(`mcloud: ${command}: ${firstLine(err)}\n`)

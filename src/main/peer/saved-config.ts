@@ -33,11 +33,3 @@ export async function saveConfig (dataDir: string, update: PeerConfigUpdate): Pr
   await writeSecretFile(join(dataDir, SAVED_CONFIG_FILE), JSON.stringify(next, null, 2) + '\n')
   return next
 }
-
-/** Dockerode options for a DOCKER_HOST-style endpoint (unix:///path, tcp://host:port, npipe:////./pipe/x). */
-export function dockerOptionsFor (host: string): { socketPath: string } | { host: string, port: number, protocol: 'http' } {
-  const url = new URL(host)
-  if (url.protocol === 'unix:') return { socketPath: url.pathname }
-  if (url.protocol === 'npipe:') return { socketPath: host.slice('npipe://'.length).replace(/\//g, '\\') }
-  return { host: url.hostname, port: Number(url.port === '' ? 2375 : url.port), protocol: 'http' }
-}
