@@ -109,4 +109,36 @@ export default defineConfig([
       ],
     },
   },
+
+  // (c) src/renderer/** runs in a browser page: it imports only src/shared (file by file, not the
+  // index, which would bundle the DHT record code), react, react-dom, zustand and its own files.
+  // Its unit tests may also import vitest.
+  ...[
+    { files: ['src/renderer/**'], ignores: ['src/renderer/**/*.test.ts'], allowed: 'react|react-dom|zustand' },
+    { files: ['src/renderer/**/*.test.ts'], allowed: 'react|react-dom|zustand|vitest' },
+  ].map(({ allowed, ...scope }) => ({
+    ...scope,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnly],
+          patterns: [
+            {
+              regex: `^(?!(${allowed})(/|$)|\\.{1,2}/)`,
+              message: 'src/renderer may import only react, react-dom, zustand, src/shared and its own files (no Node built-ins, no electron).',
+            },
+            {
+              regex: '^(\\.\\./)+(main|test|e2e)(/|$)',
+              message: 'src/renderer talks to the peer only through src/shared/api (a transport), never src/main.',
+            },
+            {
+              regex: '(^|/)shared(/index(\\.js)?)?$',
+              message: 'Import the src/shared file you need (api.js, sharing.js, …): the index pulls record and crypto code into the bundle.',
+            },
+          ],
+        },
+      ],
+    },
+  })),
 ]);

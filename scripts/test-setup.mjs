@@ -8,10 +8,12 @@
 //      installed (`docker.io busybox-static`) and `dockerd` is started in the background.
 //   3. The local test image `mcloud-test/busybox:latest`, built with `docker import` from a tiny
 //      rootfs holding a static busybox (no registry is reachable on the test machines).
-//   4. `.test-tmp/setup.json` telling the test process (vitest) what is available.
+//   4. Chromium for the web-mode e2e specs (on Debian as root: `apt-get install -y chromium`), and
+//      the UI bundle in dist/ui (`npm run build:ui`, always: it is fast and never stale).
+//   5. `.test-tmp/setup.json` telling the test process (vitest) what is available.
 //
-// Later set-up steps (Chromium for the web-mode e2e, PostgreSQL clusters for the control peer)
-// go into the hook functions at the bottom (`ensureChromium`, `ensurePostgres`), called from main().
+// Later set-up steps (PostgreSQL clusters for the control peer) go into the hook function at the
+// bottom (`ensurePostgres`), called from main().
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -145,9 +147,10 @@ function aptGet(args) {
   return { ...r, output: r.stdout + r.stderr };
 }
 
-function aptInstall(packages) {
+function aptInstall(packages, { recommends = false } = {}) {
   const t = Date.now();
-  const install = () => aptGet(['install', '-y', '-q', '--no-install-recommends', ...packages]);
+  const install = () =>
+    aptGet(['install', '-y', '-q', ...(recommends ? [] : ['--no-install-recommends']), ...packages]);
   const update = () => {
     const tu = Date.now();
     log('apt-get update …');
@@ -393,15 +396,55 @@ function ensureTestImage() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Hooks for later set-up steps (not called yet)
+// 4. Chromium and the UI bundle; hooks for later set-up steps
 // ---------------------------------------------------------------------------------------------
 
+const CHROMIUM_HINT =
+  'install Chromium (Debian: apt-get install -y chromium) or set MCLOUD_CHROMIUM=/path/to/chromium, then re-run npm test';
+
+function findChromium() {
+  const fromEnv = process.env.MCLOUD_CHROMIUM;
+  if (fromEnv) return fs.existsSync(fromEnv) ? fromEnv : fail(`MCLOUD_CHROMIUM=${fromEnv} does not exist`);
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
+    const p = which(name);
+    if (p) return p;
+  }
+  return null;
+}
+
 /**
- * Chromium for the web-mode e2e specs (playwright-core drives Debian's `chromium`).
- * TODO: if missing and root+Debian, `apt-get install -y chromium` (≈1 min); record its path.
+ * Chromium for the web-mode e2e specs (playwright-core drives it, it downloads no browser).
+ * Returns the executable path, recorded in setup.json for e2e/helpers.
  */
 export async function ensureChromium() {
-  return null;
+  let exe = findChromium();
+  if (!exe) {
+    if (!isRoot() || !isDebian()) fail(`Chromium not found: ${CHROMIUM_HINT}`);
+    // With recommends: they bring the fonts the screenshots are rendered with.
+    aptInstall(['chromium'], { recommends: true });
+    exe = findChromium() ?? fail(`apt-get installed chromium but it is not on PATH: ${CHROMIUM_HINT}`);
+  }
+  const v = run(exe, ['--version'], { timeout: 30_000 });
+  if (!v.ok) fail(`${exe} --version failed: ${(v.stderr || v.error?.message || '').trim()}; ${CHROMIUM_HINT}`);
+  log(`${v.stdout.trim()} (${exe})`);
+  return exe;
+}
+
+/**
+ * The renderer bundle the peer serves in web mode (dist/ui). Always rebuilt: esbuild takes about
+ * a second, and a stale bundle would test yesterday's UI.
+ */
+function buildUi() {
+  const t = Date.now();
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.['build:ui']) fail('package.json has no "build:ui" script (the UI bundle, see docs/ui-contract.md)');
+  const r = run('npm', ['run', 'build:ui'], { cwd: ROOT, timeout: 5 * 60_000 });
+  if (!r.ok) {
+    console.error(tail(r.stdout + r.stderr, 40));
+    fail(`npm run build:ui failed (exit ${r.status ?? r.error?.message})`);
+  }
+  if (!fs.existsSync(path.join(ROOT, 'dist/ui/index.html'))) fail('npm run build:ui wrote no dist/ui/index.html');
+  log(`UI built into dist/ui in ${secs(Date.now() - t)}`);
 }
 
 /**
@@ -425,11 +468,14 @@ async function main() {
   checkNode();
   await ensureDocker();
   ensureTestImage();
-  // ensureChromium() and ensurePostgres() go here once they are implemented.
+  const chromium = await ensureChromium();
+  buildUi();
+  // ensurePostgres() goes here once it is implemented.
   writeSetupFile({
     docker: true,
     image: TEST_IMAGE,
     dockerHost: process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST,
+    chromium,
     writtenAt: new Date().toISOString(),
   });
   log(`ready in ${secs(Date.now() - t0)} (${path.relative(ROOT, SETUP_FILE)})`);

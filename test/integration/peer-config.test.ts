@@ -52,5 +52,44 @@ describe('peer settings and the organisation key', () => {
     expect(fresh.fingerprint).not.toBe(exported.fingerprint)
     expect(orgKeyFingerprint(await orgKeyFromFile(cluster.orgKeyFile))).toBe(fresh.fingerprint)
     expect((await peer.config()).orgFingerprint).toBe(exported.fingerprint)
+    // Back to the cluster's key: the next test starts a peer from this file.
+    expect((await peer.importOrgKey({ key: exported.key })).restartRequired).toBe(false)
+  })
+
+  it('a submitter that restarts gets its tasks back, and its next index outranks the old one', async () => {
+    const other = cluster.peers[0]!
+    const dataDir = join(cluster.root, 'submitter')
+    const start = async (): Promise<Awaited<ReturnType<typeof createPeer>>> => await createPeer({
+      dataDir, name: 'submitter', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [other.node.getMultiaddrs()[0]!.toString()],
+      orgKeyFile: cluster.orgKeyFile, mdns: false, apiPort: null, sampler: quietSampler()
+    })
+    const until = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
+      const deadline = Date.now() + 20_000
+      while (!await fn()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
+    const connected = async (p: Awaited<ReturnType<typeof start>>): Promise<void> => {
+      await until('the submitter to join', async () => p.node.getPeers().length > 0 && (p.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size > 0)
+    }
+    let s = await start()
+    await connected(s)
+    // Nobody here lends: the task stays queued, which is what a restart must not lose.
+    const first = (await s.submitTask({ image: 'busybox', command: ['true'] })).taskId
+    await new Promise(resolve => setTimeout(resolve, 500))
+    await s.stop()
+    s = await start()
+    await until('the first task to come back', async () => (await s.listTasks()).some(t => t.taskId === first && t.mine))
+    await connected(s)
+    const second = (await s.submitTask({ image: 'busybox', command: ['false'] })).taskId
+    await new Promise(resolve => setTimeout(resolve, 500))
+    await s.stop()
+    s = await start()
+    await until('both tasks to come back', async () => {
+      const mine = (await s.listTasks()).filter(t => t.mine).map(t => t.taskId)
+      return mine.includes(first) && mine.includes(second)
+    })
+    await s.stop()
   })
 })

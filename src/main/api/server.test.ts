@@ -45,6 +45,11 @@ describe('web UI', () => {
     expect(await page.text()).toContain('<title>Mutual Cloud</title>')
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(page.headers.get('referrer-policy')).toBe('no-referrer')
+    // A reload without the token in the URL works with the cookie the first visit set (HttpOnly).
+    const cookie = page.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/HttpOnly; SameSite=Strict/)
+    expect((await fetch(`${server.url}/`, { headers: { Cookie: cookie.split(';')[0]! } })).status).toBe(200)
+    expect((await fetch(`${server.url}/`, { headers: { Cookie: 'mcloud_ui=wrong' } })).status).toBe(401)
     for (const url of [`${server.url}/`, `${server.url}/?token=wrong`]) {
       const denied = await fetch(url)
       expect(denied.status).toBe(401)

@@ -43,9 +43,14 @@ export async function serveUi (req: IncomingMessage, res: ServerResponse, url: U
     res.end(req.method === 'HEAD' ? undefined : body)
     return
   }
-  if (!tokenMatches(url.searchParams.get('token') ?? undefined, token)) {
+  // The URL's token, or (a reload: the page removed it from the address bar) the cookie set on
+  // the first visit: HttpOnly and SameSite=Strict, so no script and no other site can use it.
+  const fromUrl = url.searchParams.get('token') ?? undefined
+  const presented = fromUrl ?? cookieToken(req.headers.cookie)
+  if (!tokenMatches(presented, token)) {
     return sendPage(res, 401, 'Access token needed', 'This page needs its access token: run <code>mcloud ui-url</code> and open the URL it prints.')
   }
+  if (fromUrl !== undefined) res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`)
   const index = join(uiDir, 'index.html')
   if (!await stat(index).then(s => s.isFile(), () => false)) {
     return sendPage(res, 503, 'UI not built', 'The UI has not been built on this machine: run <code>npm run build:ui</code> (or start with <code>npm run serve</code>, which builds it).')
@@ -53,6 +58,16 @@ export async function serveUi (req: IncomingMessage, res: ServerResponse, url: U
   const body = await readFile(index)
   res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': body.length })
   res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+const COOKIE = 'mcloud_ui'
+
+function cookieToken (header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=')
+    if (name === COOKIE) { try { return decodeURIComponent(value.join('=')) } catch { return undefined } }
+  }
+  return undefined
 }
 
 function sendPage (res: ServerResponse, status: number, title: string, html: string): void {

@@ -212,6 +212,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     bus.emit({ type: 'peer:connect', peerId: remote })
     if (wasAlone) {
       wasAlone = false
+      // My tasks from before a restart: my index lives on the other peers' replicas.
+      setTimeout(() => { void tasks.recoverMine().catch(() => {}) }, 500)
       clearTimeout(republishTimer)
       republishTimer = setTimeout(() => {
         void records.republishOwn().then(count => { bus.emit({ type: 'records:republished', count }) })
@@ -351,7 +353,9 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     updateConfig: async (update) => {
       const next = await saveConfig(config.dataDir, update)
       // New bootstrap peers are dialled now; the name and the Docker endpoint apply at the next start.
-      for (const addr of update.bootstrap ?? []) { try { void node.dial(multiaddr(addr)).catch(() => {}) } catch {} }
+      for (const addr of update.bootstrap ?? []) {
+        try { void node.dial(multiaddr(addr)).catch(() => {}) } catch { /* saved anyway; the next start tries again */ }
+      }
       return configView(next)
     },
     exportOrgKey: async (): Promise<OrgKeyView> => {

@@ -15,7 +15,7 @@ export async function readSavedConfig (dataDir: string): Promise<PeerConfigUpdat
     text = await readFile(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new Error(`${file}: cannot be read (${(err as Error).message})`)
+    throw new Error(`${file}: cannot be read (${(err as Error).message})`, { cause: err })
   }
   let raw: unknown
   try { raw = JSON.parse(text) } catch { throw new Error(`${file}: not valid JSON`) }

@@ -31,7 +31,9 @@ export class TaskService {
   private readonly seenAt = new Map<string, number>()
   private indexTimer: ReturnType<typeof setTimeout> | undefined
   private readonly recent: string[] = []
+  // From the clock, so an index written after a restart outranks the one written before it.
   private indexSeq = 0
+  private recovered = false
 
   constructor (private readonly c: TaskServiceComponents) {}
 
@@ -134,6 +136,27 @@ export class TaskService {
   }
 
   /**
+   * After a restart: my earlier tasks come back from my own index on the replicas (once per run),
+   * so the list, their logs' owner and their results are not lost with the process.
+   */
+  async recoverMine (): Promise<number> {
+    if (this.recovered) return 0
+    this.recovered = true
+    const { best } = await this.c.records.get<'node-tasks'>(nodeTasksKey(this.c.peerId))
+    if (best === undefined) return 0
+    this.indexSeq = Math.max(this.indexSeq, best.value.seq)
+    let n = 0
+    for (const taskId of [...best.value.open, ...best.value.recent]) {
+      if (this.mine.has(taskId)) continue
+      this.mine.add(taskId)
+      if (best.value.recent.includes(taskId) && !this.recent.includes(taskId)) this.recent.push(taskId)
+      await this.refresh(taskId).catch(() => undefined)
+      n++
+    }
+    return n
+  }
+
+  /**
    * Re-reads my own unfinished tasks that have been quiet for two lease periods, so I learn
    * results even if gossip missed them; a few per round keeps the cost flat.
    */
@@ -195,7 +218,7 @@ export class TaskService {
       } else open.push(id)
     }
     while (this.recent.length > TASK_INDEX_MAX_RECENT) this.recent.shift()
-    this.indexSeq++
+    this.indexSeq = Math.max(this.indexSeq + 1, Date.now())
     await this.c.records.put(nodeTasksKey(this.c.peerId), {
       v: PROTOCOL_VERSION, peerId: this.c.peerId, seq: this.indexSeq, open: open.slice(-TASK_INDEX_MAX_OPEN), recent: [...this.recent]
     }).catch(() => undefined)

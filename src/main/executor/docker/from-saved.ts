@@ -1,7 +1,9 @@
 // The product's executor for a data dir: Docker at the endpoint saved in Settings, else the one
 // DOCKER_HOST names (dockerode reads it), else the default socket. Used by `mcloud agent|serve`
 // and the desktop app alike.
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import Dockerode from 'dockerode'
+import { loadOrCreateIdentity } from '../../p2p/index.js'
 import { readSavedConfig } from '../../peer/saved-config.js'
 import { DockerExecutor } from './index.js'
 
@@ -15,5 +17,8 @@ export function dockerOptionsFor (host: string): { socketPath: string } | { host
 
 export async function dockerExecutorFor (dataDir: string): Promise<DockerExecutor> {
   const dockerHost = (await readSavedConfig(dataDir)).dockerHost
-  return new DockerExecutor(dockerHost != null ? { docker: new Dockerode(dockerOptionsFor(dockerHost)) } : {})
+  // Containers carry this peer's id: at start it removes only its own leftovers, never the running
+  // containers of another peer that shares the engine.
+  const owner = peerIdFromPrivateKey(await loadOrCreateIdentity(dataDir)).toString()
+  return new DockerExecutor({ owner, ...(dockerHost != null ? { docker: new Dockerode(dockerOptionsFor(dockerHost)) } : {}) })
 }

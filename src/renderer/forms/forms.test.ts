@@ -1,0 +1,93 @@
+// Form validation: what the user typed → the request, or the message shown under each field.
+import { describe, expect, it } from 'vitest'
+import type { PeerConfigView } from '../../shared/api.js'
+import type { SharingSettings } from '../../shared/sharing.js'
+import { fieldErrorFromServer, parseNumberText } from './field-errors.js'
+import { DEFAULT_JOB_FORM, JOB_FIELDS, parseEnvLines, validateJobForm } from './job-form.js'
+import { peerFormValues, validatePeerForm } from './peer-form.js'
+import { sharingFormValues, validateSharingForm } from './sharing-form.js'
+
+const job = (over: Partial<typeof DEFAULT_JOB_FORM>) => validateJobForm({ ...DEFAULT_JOB_FORM, image: 'busybox', command: 'echo hi', ...over })
+
+describe('job form', () => {
+  it('builds the request: command through sh -c, memory parsed, env from lines', () => {
+    const r = job({ memory: '1g', cpu: '0.5', timeout: '60', env: 'A=1\n\nB=x=y' })
+    expect(r).toEqual({
+      ok: true,
+      request: { image: 'busybox', command: ['sh', '-c', 'echo hi'], cpu: 0.5, memoryMb: 1024, timeoutSec: 60, env: { A: '1', B: 'x=y' } }
+    })
+  })
+
+  it('maps the shared schema messages to the fields', () => {
+    expect(job({ image: '  ', command: '' })).toEqual({ ok: false, errors: { image: 'image is required', command: 'command is required' } })
+    expect(job({ cpu: '0.01' })).toEqual({ ok: false, errors: { cpu: 'cpu must be at least 0.1' } })
+    expect(job({ memory: '8m' })).toEqual({ ok: false, errors: { memory: 'memory must be at least 16 MiB' } })
+    expect(job({ timeout: '0' })).toEqual({ ok: false, errors: { timeout: 'timeout must be at least 1 s' } })
+    const env = job({ env: '1BAD=x' })
+    expect(env.ok ? undefined : env.errors.env).toMatch(/env names are letters.*\(got "1BAD"\)/)
+  })
+
+  it('says what is wrong with text that is not a value at all', () => {
+    expect(job({ cpu: '', memory: 'lots', timeout: 'x' })).toEqual({
+      ok: false,
+      errors: { cpu: 'cpu must be a number, e.g. 1 or 0.5', memory: 'memory must be a size like 256m or 1g', timeout: 'timeout must be a number of seconds' }
+    })
+    expect(parseEnvLines('A=1\nnoequals')).toEqual({ error: 'line 2: write each variable as NAME=value' })
+    expect(parseNumberText(' 2 ')).toBe(2)
+    expect(parseNumberText('')).toBeUndefined()
+  })
+
+  it('puts a server ValidationError on the field it names, else on the form', () => {
+    expect(fieldErrorFromServer('memoryMb', 'too big', JOB_FIELDS, 'form')).toEqual({ memory: 'too big' })
+    expect(fieldErrorFromServer('nonce', 'odd', JOB_FIELDS, 'form')).toEqual({ form: 'odd' })
+    expect(fieldErrorFromServer(undefined, 'odd', JOB_FIELDS, 'form')).toEqual({ form: 'odd' })
+  })
+})
+
+const settings: SharingSettings = {
+  mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 4096, maxTasks: 2, allowNetwork: false,
+  idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25
+}
+
+describe('sharing settings form', () => {
+  it('shows the settings as text and sends only what changed', () => {
+    const values = sharingFormValues(settings)
+    expect(values.maxMemory).toBe('4g')
+    expect(validateSharingForm(values, settings)).toEqual({ ok: true, update: {} })
+    expect(validateSharingForm({ ...values, maxMemory: '1536m', allowNetwork: true, maxTasks: '3' }, settings))
+      .toEqual({ ok: true, update: { maxMemoryMb: 1536, allowNetwork: true, maxTasks: 3 } })
+  })
+
+  it('maps schema messages to the fields', () => {
+    const values = sharingFormValues(settings)
+    expect(validateSharingForm({ ...values, maxTasks: '1.5', maxOwnerCpuPct: '120', maxMemory: 'x' }, settings)).toEqual({
+      ok: false,
+      errors: {
+        maxTasks: 'maxTasks must be a whole number',
+        maxOwnerCpuPct: 'maxOwnerCpuPct must be at most 100',
+        maxMemory: 'maxMemoryMb must be a size like 512m or 4g'
+      }
+    })
+  })
+})
+
+const config: PeerConfigView = {
+  dataDir: '/d', name: 'desk-1', bootstrap: [], dockerHost: null, orgFingerprint: 'ab', listen: [], restartRequired: false
+}
+
+describe('peer settings form', () => {
+  it('sends only what changed; an empty Docker endpoint means the default', () => {
+    expect(validatePeerForm(peerFormValues(config), config)).toEqual({ ok: true, update: {} })
+    expect(validatePeerForm({ ...peerFormValues({ ...config, dockerHost: 'unix:///x.sock' }), dockerHost: ' ' }, { ...config, dockerHost: 'unix:///x.sock' }))
+      .toEqual({ ok: true, update: { dockerHost: null } })
+  })
+
+  it('names the line of a bad bootstrap address', () => {
+    const addr = '/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWAbCdEfGhJkLmNoPqRsTuVwXyZ123456789abcdefghij'
+    const r = validatePeerForm({ ...peerFormValues(config), bootstrap: `${addr}\n\nnot-an-address`, name: '' }, config)
+    expect(r).toEqual({
+      ok: false,
+      errors: { name: 'name must not be empty', bootstrap: 'line 2: bootstrap peers are multiaddrs ending in /p2p/<peer id>' }
+    })
+  })
+})

@@ -1,0 +1,18 @@
+// The renderer's entry: pick the transport, create the store, keep it in sync, render.
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { App } from './app.js'
+import { createAppStore } from './store/app-store.js'
+import { startSync } from './store/sync.js'
+import { bindAppStore } from './store/use-app.js'
+import { createTransport } from './transport/index.js'
+import './styles.css'
+
+const transport = createTransport()
+const store = createAppStore(transport)
+bindAppStore(store)
+startSync(store, transport)
+
+const root = document.getElementById('root')
+if (root === null) throw new Error('index.html has no #root element')
+createRoot(root).render(<StrictMode><App /></StrictMode>)

@@ -1,0 +1,38 @@
+// Pure application of the peer's events (except log lines, which are batched) to the state.
+import type { ApiEvent, PeerView } from '../../shared/api.js'
+import { loaded } from './resource.js'
+import type { AppData } from './state.js'
+import { trackHeldSince, upsertTask } from './tasks.js'
+
+/** The state change an event causes; undefined when it changes nothing here. */
+export function applyEvent (state: AppData, event: ApiEvent, now: number): Partial<AppData> | undefined {
+  switch (event.type) {
+    case 'task:state': {
+      const tasks = upsertTask(state.tasks.data ?? new Map(), event.task)
+      return {
+        tasks: state.tasks.data === undefined ? state.tasks : { ...state.tasks, data: tasks },
+        heldSince: trackHeldSince(state.heldSince, event.task, now)
+      }
+    }
+    case 'sharing:changed':
+      return { lending: loaded(event.lending) }
+    case 'peer:connect':
+    case 'peer:disconnect': {
+      const peers = state.peers.data
+      if (peers === undefined) return undefined
+      const updated = setConnected(peers, event.peerId, event.type === 'peer:connect')
+      return updated === peers ? undefined : { peers: { ...state.peers, data: updated } }
+    }
+    case 'task:log':
+      return undefined
+  }
+}
+
+/** Marks a known peer (dis)connected; an unknown one appears at the next peers() refresh. */
+export function setConnected (peers: PeerView[], peerId: string, connected: boolean): PeerView[] {
+  const i = peers.findIndex((p) => p.peerId === peerId)
+  if (i < 0 || peers[i]!.connected === connected) return peers
+  const next = [...peers]
+  next[i] = { ...peers[i]!, connected }
+  return next
+}
