@@ -48,11 +48,11 @@ export function App (): React.JSX.Element {
 
 function Header (): React.JSX.Element {
   const now = useNow(15_000)
-  const { name, lending, sharing } = useApp(useShallow((s) => ({
-    name: s.status.data?.name, lending: s.lending.data, sharing: s.status.data?.sharing
+  const { name, lending, sharing, executor } = useApp(useShallow((s) => ({
+    name: s.status.data?.name, lending: s.lending.data, sharing: s.status.data?.sharing, executor: s.status.data?.executor
   })))
   const statusText = lending !== undefined
-    ? sharingStatusText(lending, now)
+    ? sharingStatusText(lending, now, executor)
     : sharing !== undefined ? `Sharing: ${sharing === 'idle-only' ? 'idle only' : sharing}` : undefined
   const state = lending?.effective ?? sharing
   return (

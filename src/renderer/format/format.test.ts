@@ -22,6 +22,7 @@ describe('formatting', () => {
     const until = new Date(2025, 2, 4, 15, 42).getTime()
     expect(sharingStatusText({ effective: 'snoozed', settings: { snooze: { until } } as never }, now)).toBe('Snoozed until 15:42')
     expect(sharingStatusText({ effective: 'snoozed', settings: { snooze: { until: null } } as never }, now)).toBe('Snoozed until resumed')
+    expect(sharingStatusText({ effective: 'on', settings: s }, now, 'none (submits and observes only)')).toBe('Not lending (submits only)')
   })
 
   it('writes elapsed time, and a dash when the start is unknown', () => {

@@ -25,8 +25,10 @@ function trim (x: number, decimals: number): string {
   return String(Number(x.toFixed(decimals)))
 }
 
-/** The header's sharing text: "Sharing: on", "Sharing: idle only", "Snoozed until 15:42". */
-export function sharingStatusText (lending: Pick<LendingView, 'effective' | 'settings'>, now: number): string {
+/** The header's sharing text: "Sharing: on", "Sharing: idle only", "Snoozed until 15:42", "Not lending (submits only)". */
+export function sharingStatusText (lending: Pick<LendingView, 'effective' | 'settings'>, now: number, executor?: string): string {
+  // A peer without an executor never lends, whatever its mode says.
+  if (executor?.startsWith('none') === true) return 'Not lending (submits only)'
   if (lending.effective === 'snoozed') {
     const until = lending.settings.snooze?.until ?? null
     return until === null ? 'Snoozed until resumed' : `Snoozed until ${formatClock(until, now)}`
