@@ -93,6 +93,8 @@ export interface TaskView {
   mine: boolean
   /** This peer holds its lease and runs it now. */
   runningHere: boolean
+  /** Wall-clock ms its run here started (null unless runningHere), for the elapsed time shown to the owner. */
+  runningHereSince: number | null
   /** Wall-clock ms of submission (from the spec), for display only. */
   createdAt: number | null
   updatedAt: number

@@ -137,6 +137,12 @@ describe.skipIf(!dockerAvailable())('sharing policy and placement', () => {
     await waitFor('peer-2 to run it', () => big().scheduler.isRunning(taskId) && containerState(taskId)?.Running === true, 10_000, 20)
     const elapsed = performance.now() - started
     expect(elapsed).toBeLessThan(2000)
+    // The lender's own view: the task runs here, since a moment ago (the owner sees the elapsed time).
+    const here = await waitFor('peer-2 to list it as running here', async () => {
+      const t = await big().getTask(taskId)
+      return t.runningHere ? t : undefined
+    }, 5000)
+    expect(Date.now() - here.runningHereSince!).toBeLessThan(5000)
     expect((await small().sharing()).effective).toBe('paused')
     await submitter().cancelTask(taskId)
     await small().updateSharing({ mode: 'on' })

@@ -65,7 +65,7 @@ export function createFakeApi (): FakeApi {
       const view: TaskView = {
         taskId, status: 'queued', epoch: 0, holder: null, attempts: 0, exitCode: null, error: null,
         submitter: FAKE_PEER_ID, submitterName: 'fake', image: req.image, command: req.command, cpu: req.cpu ?? 1, memoryMb: req.memoryMb ?? 256,
-        timeoutSec: req.timeoutSec ?? 3600, mine: true, runningHere: false, createdAt: Date.now(), updatedAt: Date.now()
+        timeoutSec: req.timeoutSec ?? 3600, mine: true, runningHere: false, runningHereSince: null, createdAt: Date.now(), updatedAt: Date.now()
       }
       tasks.set(taskId, view)
       emit({ type: 'task:state', task: view })

@@ -183,7 +183,8 @@ export class TaskService {
       taskId, status: s.status, epoch: s.epoch, holder: s.holder, attempts: s.attempts, exitCode: s.exitCode, error: s.error,
       submitter: s.submitter, submitterName: t.spec?.submitterName ?? null, image: t.spec?.image ?? null, command: t.spec?.command ?? null,
       cpu: t.spec?.cpu ?? null, memoryMb: t.spec?.memoryMb ?? null, timeoutSec: t.spec?.timeoutSec ?? null,
-      mine: this.mine.has(taskId), runningHere: this.c.scheduler.isRunning(taskId) && !isTerminal(s.status), createdAt: t.spec?.createdAt ?? null, updatedAt: s.updatedAt
+      mine: this.mine.has(taskId), runningHere: this.c.scheduler.isRunning(taskId) && !isTerminal(s.status),
+      runningHereSince: isTerminal(s.status) ? null : this.c.scheduler.runningSince(taskId), createdAt: t.spec?.createdAt ?? null, updatedAt: s.updatedAt
     }
   }
 

@@ -59,6 +59,8 @@ export class Scheduler {
   private readonly claiming = new Set<string>()
   /** What each running or claiming task holds (placeholder zeros until its spec is known). */
   private readonly reserved = new Map<string, { cpu: number, memoryMb: number }>()
+  /** Task → wall-clock ms its run here started (display only). */
+  private readonly startedAt = new Map<string, number>()
   /** Runs in progress, so a hand-back can wait for the container to be gone. */
   private readonly runs = new Map<string, Promise<void>>()
   /** Tasks this peer handed back: not re-claimed by it for a while, so another peer takes them. */
@@ -92,6 +94,8 @@ export class Scheduler {
   get runningCount (): number { return this.running.size }
   heldLeases (): Lease[] { return [...this.running.values()] }
   isRunning (taskId: string): boolean { return this.running.has(taskId) }
+  /** Wall-clock ms the task's run here started, if it runs here. */
+  runningSince (taskId: string): number | null { return this.startedAt.get(taskId) ?? null }
 
   /** What running and claiming tasks hold now. */
   held (): Held {
@@ -201,6 +205,7 @@ export class Scheduler {
       } finally {
         this.running.delete(taskId)
         this.runs.delete(taskId)
+        this.startedAt.delete(taskId)
       }
     } catch (err) {
       this.c.emit({ type: 'executor:log', taskId, epoch: 0, stream: 'system', line: `scheduler error: ${String(err)}` })
@@ -221,6 +226,7 @@ export class Scheduler {
     // First heartbeat marks the task running; then every ttl/3 until the work ends.
     await leases.heartbeat(lease, 'running')
     if (lease.fenced) return this.fenced(lease)
+    this.startedAt.set(lease.taskId, Date.now())
     emit({ type: 'task:running', taskId: lease.taskId, epoch: lease.epoch })
     // One heartbeat at a time: overlapping beats would race each other's seq.
     let beating = false

@@ -35,7 +35,7 @@ export function RunningHereTable ({ tasks }: { tasks: TaskView[] }): React.JSX.E
                 <td>{t.image ?? '—'}</td>
                 <td className='num'>{t.cpu === null ? '—' : formatCores(t.cpu)}</td>
                 <td className='num'>{t.memoryMb === null ? '—' : formatMemory(t.memoryMb)}</td>
-                <td className='num'>{elapsedText(heldSince[t.taskId]?.at, now)}</td>
+                <td className='num'>{elapsedText(t.runningHereSince ?? heldSince[t.taskId]?.at, now)}</td>
                 <td className='actions'>
                   <div className='row-actions'>
                     <button type='button' className='btn btn-small' aria-label={`Logs ${short}`} onClick={() => { appActions().selectTask(t.taskId) }}>Logs</button>
