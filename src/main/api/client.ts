@@ -77,13 +77,14 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
         resolve(unsubscribe)
       })
       ws.on('message', (data) => {
-        let event: ApiEvent
+        let frame: ApiEvent | ApiEvent[]
         try {
-          event = JSON.parse(data.toString()) as ApiEvent
+          frame = JSON.parse(data.toString()) as ApiEvent | ApiEvent[]
         } catch {
           return
         }
-        listener(event)
+        // Events that came close together arrive as one array frame.
+        for (const event of Array.isArray(frame) ? frame : [frame]) listener(event)
       })
       ws.on('unexpected-response', (_req, res) => {
         const status = res.statusCode ?? 0

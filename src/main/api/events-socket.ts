@@ -1,4 +1,6 @@
-// WS /api/events: every authenticated client gets the peer's event stream as JSON text frames.
+// WS /api/events: every authenticated client gets the peer's event stream as JSON text frames:
+// one ApiEvent per frame, or an array of them when several came within one flush interval (a task
+// printing thousands of lines a second must not cost one frame, and one browser task, per line).
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -13,6 +15,10 @@ export interface EventsSocketInit {
 }
 
 const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024
+/** Events within this window go out in one frame. */
+const FLUSH_MS = 20
+/** At most this many events per frame. */
+const MAX_BATCH = 500
 // Clients only listen; a small cap stops anyone from pushing large frames at the peer.
 const MAX_INBOUND_PAYLOAD = 4096
 
@@ -48,8 +54,22 @@ export class EventsSocket {
     ws.on('error', stop)
     // Events are one-way; anything a client sends is ignored.
     ws.on('message', () => {})
+    let queue: ApiEvent[] = []
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const flush = (): void => {
+      timer = undefined
+      while (queue.length > 0) {
+        const batch = queue.length <= MAX_BATCH ? queue : queue.slice(0, MAX_BATCH)
+        queue = queue.length <= MAX_BATCH ? [] : queue.slice(MAX_BATCH)
+        this.send(ws, batch.length === 1 ? batch[0]! : batch)
+      }
+    }
+    ws.on('close', () => { clearTimeout(timer); queue = [] })
     try {
-      unsubscribe = this.init.api.subscribe((event: ApiEvent) => { this.send(ws, event) })
+      unsubscribe = this.init.api.subscribe((event: ApiEvent) => {
+        queue.push(event)
+        timer ??= setTimeout(flush, FLUSH_MS)
+      })
     } catch (err) {
       console.error('mcloud api: subscribe failed:', err)
       ws.close(1011, 'internal error')
@@ -58,7 +78,7 @@ export class EventsSocket {
     if (ws.readyState !== ws.OPEN) stop()
   }
 
-  private send (ws: WebSocket, event: ApiEvent): void {
+  private send (ws: WebSocket, event: ApiEvent | ApiEvent[]): void {
     if (ws.readyState !== ws.OPEN) return
     if (ws.bufferedAmount > this.maxBuffered) {
       ws.close(1008, 'client too slow')

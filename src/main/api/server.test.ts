@@ -308,6 +308,23 @@ describe('WS /api/events', () => {
     expect(api.listenerCount()).toBe(0)
   })
 
+  it('sends a burst of events in few frames, all of them, in order', async () => {
+    const ws = new WebSocket(`${wsUrl()}?token=${server.token}`)
+    await new Promise((resolve) => ws.once('open', resolve))
+    const got: ApiEvent[] = []
+    let frames = 0
+    ws.on('message', (data) => {
+      frames++
+      const frame = JSON.parse(data.toString()) as ApiEvent | ApiEvent[]
+      got.push(...(Array.isArray(frame) ? frame : [frame]))
+    })
+    for (let i = 0; i < 2000; i++) api.emit({ type: 'task:log', line: { taskId: 'a'.repeat(64), epoch: 1, stream: 'stdout', line: `line ${i}`, at: i } })
+    await expect.poll(() => got.length).toBe(2000)
+    expect(got.map((e) => e.type === 'task:log' ? e.line.line : '')).toEqual(Array.from({ length: 2000 }, (_, i) => `line ${i}`))
+    expect(frames).toBeLessThanOrEqual(10)
+    ws.close()
+  })
+
   it('answers a plain HTTP GET on the events path without crashing', async () => {
     expect((await call('/api/events')).status).toBe(426)
   })

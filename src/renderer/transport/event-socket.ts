@@ -62,13 +62,14 @@ export class EventSocket {
     }
     socket.onmessage = (message) => {
       if (typeof message.data !== 'string') return
-      let event: ApiEvent
+      let frame: ApiEvent | ApiEvent[]
       try {
-        event = JSON.parse(message.data) as ApiEvent
+        frame = JSON.parse(message.data) as ApiEvent | ApiEvent[]
       } catch {
         return
       }
-      this.init.onEvent(event)
+      // The server batches events that come close together into one array frame.
+      for (const event of Array.isArray(frame) ? frame : [frame]) this.init.onEvent(event)
     }
     // onerror is always followed by onclose, so reconnecting is handled there only.
     socket.onclose = () => {
