@@ -10,10 +10,9 @@
 //      rootfs holding a static busybox (no registry is reachable on the test machines).
 //   4. Chromium for the web-mode e2e specs (on Debian as root: `apt-get install -y chromium`), and
 //      the UI bundle in dist/ui (`npm run build:ui`, always: it is fast and never stale).
-//   5. `.test-tmp/setup.json` telling the test process (vitest) what is available.
-//
-// Later set-up steps (PostgreSQL clusters for the control peer) go into the hook function at the
-// bottom (`ensurePostgres`), called from main().
+//   5. PostgreSQL server binaries for the control peer's tests (`ensurePostgres`: check, or on
+//      Debian as root `apt-get install -y postgresql`); their bin dir goes into setup.json.
+//   6. `.test-tmp/setup.json` telling the test process (vitest) what is available.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -447,12 +446,43 @@ function buildUi() {
   log(`UI built into dist/ui in ${secs(Date.now() - t)}`);
 }
 
+const PG_ROOT = '/usr/lib/postgresql';
+
+/** bin dir of the newest PostgreSQL server install (Debian layout), or null. */
+function findPostgresBin() {
+  let versions;
+  try {
+    versions = fs.readdirSync(PG_ROOT);
+  } catch {
+    return null;
+  }
+  versions.sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) {
+    const bin = path.join(PG_ROOT, v, 'bin');
+    if (fs.existsSync(path.join(bin, 'initdb')) && fs.existsSync(path.join(bin, 'pg_ctl'))) return bin;
+  }
+  return null;
+}
+
 /**
- * PostgreSQL for the control peer's reporter tests: server binaries are in /usr/lib/postgresql/15.
- * TODO: locate initdb/pg_ctl; tests start their own cluster as the `postgres` user on a free port.
+ * PostgreSQL server binaries for the control peer's reporter tests. Only checks (and on Debian as
+ * root installs `postgresql`, which pulls the distribution's server version): the tests start
+ * their own cluster as the `postgres` user on a free port (test/helpers/postgres.ts). Missing
+ * binaries are not fatal: those tests skip and say why. Returns the bin dir or null.
  */
 export async function ensurePostgres() {
-  return null;
+  let bin = findPostgresBin();
+  if (!bin && isRoot() && isDebian()) {
+    aptInstall(['postgresql']);
+    bin = findPostgresBin();
+  }
+  if (!bin) {
+    log(`PostgreSQL server not found (${PG_ROOT}/*/bin/initdb): the real-PostgreSQL tests will be skipped (Debian: apt-get install -y postgresql)`);
+    return null;
+  }
+  const v = run(path.join(bin, 'initdb'), ['--version']);
+  log(`${v.ok ? v.stdout.trim() : 'initdb'} (${bin})`);
+  return bin;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,12 +500,13 @@ async function main() {
   ensureTestImage();
   const chromium = await ensureChromium();
   buildUi();
-  // ensurePostgres() goes here once it is implemented.
+  const postgresBin = await ensurePostgres();
   writeSetupFile({
     docker: true,
     image: TEST_IMAGE,
     dockerHost: process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST,
     chromium,
+    postgresBin,
     writtenAt: new Date().toISOString(),
   });
   log(`ready in ${secs(Date.now() - t0)} (${path.relative(ROOT, SETUP_FILE)})`);
