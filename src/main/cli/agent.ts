@@ -77,7 +77,34 @@ export async function serveCommand (argv: string[], io: CliIo): Promise<number> 
   return await runPeer('serve', argv, io)
 }
 
-async function runPeer (command: 'agent' | 'serve', argv: string[], io: CliIo): Promise<number> {
+/** mcloud control: a peer that mirrors every task and node into PostgreSQL (or embedded PGlite). */
+export async function controlCommand (argv: string[], io: CliIo): Promise<number> {
+  return await runPeer('control', argv, io)
+}
+
+/** Takes `--db URL` out of the control command's arguments (the rest are the agent's). */
+export function splitDbFlag (argv: string[], env: CliIo['env']): { rest: string[], dbUrl: string | undefined } {
+  const rest: string[] = []
+  let dbUrl = env.DATABASE_URL
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--db' || a.startsWith('--db=')) {
+      const value = a === '--db' ? argv[++i] : a.slice('--db='.length)
+      if (value === undefined || value === '') throw new UsageError('--db: expected a URL like postgres://user:password@host:5432/mcloud')
+      if (!/^postgres(ql)?:\/\/\S+$/.test(value)) throw new UsageError(`--db: expected a postgres:// URL, got "${redactUrl(value)}"`)
+      dbUrl = value
+    } else rest.push(a)
+  }
+  return { rest, dbUrl }
+}
+
+/** A database URL without its password, for messages and logs. */
+export function redactUrl (url: string): string {
+  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@')
+}
+
+async function runPeer (command: 'agent' | 'serve' | 'control', argvIn: string[], io: CliIo): Promise<number> {
+  const { rest: argv, dbUrl } = command === 'control' ? splitDbFlag(argvIn, io.env) : { rest: argvIn, dbUrl: undefined }
   const config = buildPeerConfig(argv, io.env)
   if (command === 'serve' && config.apiPort === null) throw new UsageError('--api-port: serve needs the API')
 
@@ -107,9 +134,19 @@ async function runPeer (command: 'agent' | 'serve', argv: string[], io: CliIo): 
     // observes, and says "docker unavailable" in its status.
     const { dockerExecutorFor } = await import('../executor/docker/from-saved.js')
     let peer: Awaited<ReturnType<typeof createPeer>>
+    let stopPeer: () => Promise<void>
     try {
-      config.executor ??= await dockerExecutorFor(config.dataDir)
-      peer = await createPeer(config)
+      if (command === 'control') {
+        // The control peer observes only: it runs no tasks.
+        const { startControlPeer } = await import('../control/index.js')
+        const control = await startControlPeer({ ...config, dbUrl })
+        peer = control.peer
+        stopPeer = control.stop
+      } else {
+        config.executor ??= await dockerExecutorFor(config.dataDir)
+        peer = await createPeer(config)
+        stopPeer = peer.stop
+      }
     } catch (err) {
       io.stderr.write(`mcloud: ${command}: ${firstLine(err)}\n`)
       return 1
@@ -117,12 +154,13 @@ async function runPeer (command: 'agent' | 'serve', argv: string[], io: CliIo): 
     try {
       io.stdout.write(formatStarted(command, await peer.status(), peer.apiUrl))
       if (command === 'serve' && peer.apiUrl !== undefined) io.stdout.write(await uiLine(config.dataDir, peer.apiUrl))
+      if (command === 'control') io.stdout.write(`  database   ${dbUrl === undefined ? `PGlite in ${join(config.dataDir, 'control-db')}` : redactUrl(dbUrl)}\n`)
     } catch (err) {
       io.stderr.write(`mcloud: ${command}: status unavailable: ${firstLine(err)}\n`)
     }
     await stopping
     try {
-      await peer.stop()
+      await stopPeer()
     } catch (err) {
       io.stderr.write(`mcloud: ${command}: stop failed: ${firstLine(err)}\n`)
       return 1

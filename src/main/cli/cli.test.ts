@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TaskView } from '../../shared/api.js'
 import { createFakeApi, FAKE_PEER_ID, type FakeApi } from '../api/fake-api.test-helper.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
-import { buildPeerConfig } from './agent.js'
+import { buildPeerConfig, redactUrl } from './agent.js'
 import { resolveDataDir } from './args.js'
 import { runCli } from './run.js'
 import { buildSubmitRequest } from './tasks.js'
@@ -67,6 +67,8 @@ describe('bad input: one line naming the field, exit 2', () => {
     [['sharing', 'set', '--max-cpu', 'all'], '--max-cpu: expected a number of cores'],
     [['sharing', 'on', 'extra'], 'unexpected argument "extra"'],
     [['why'], 'TASK: a task id is required'],
+    [['control', '--db', 'mysql://u:secret@h/db'], '--db: expected a postgres:// URL, got "mysql://u:***@h/db"'],
+    [['control', '--db'], '--db: expected a URL like postgres://'],
     [['hand-back', 'xyz'], 'TASK: expected a task id']
   ]
   for (const [argv, message] of cases) {
@@ -122,6 +124,10 @@ describe('argument mapping', () => {
       env: { A: '1', B: 'x=y' }, maxAttempts: 2, retryOnFailure: true, network: false
     })
     expect(buildSubmitRequest(['--image', 'busybox', '--', 'echo', '--cmd', '-x']).request.command).toEqual(['echo', '--cmd', '-x'])
+  })
+  it('hides the database password in what it prints', () => {
+    expect(redactUrl('postgres://mc:s3cret@db.example:5432/mcloud')).toBe('postgres://mc:***@db.example:5432/mcloud')
+    expect(redactUrl('postgres://db.example/mcloud')).toBe('postgres://db.example/mcloud')
   })
   it('builds a peer config', () => {
     const config = buildPeerConfig(['--data-dir', 'rel', '--name', 'n', '--api-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0',

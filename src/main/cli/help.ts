@@ -13,6 +13,7 @@ Commands:
   agent     run a peer in the foreground (lends this machine, serves the local API)
   serve     the same peer, with its UI in a browser on this machine (prints the URL)
   ui-url    print the URL of the running peer's web UI (token included)
+  control   run a control peer: mirrors every task and node into PostgreSQL (or embedded PGlite)
   status    show this peer: id, addresses, API, organisation key
   peers     list known peers and what they lend
   submit    submit a container task
@@ -54,6 +55,13 @@ ${DATA_DIR}
 Runs a peer like 'mcloud agent' (same options) and serves its UI over HTTP + WebSocket on
 127.0.0.1, protected by the API token; prints the URL to open (also: mcloud ui-url).
 Build the UI first with 'npm run build:ui' ('npm run serve' does both).`,
+
+  control: `Usage: mcloud control [--db postgres://user:password@host:5432/db] [options]
+
+Runs an observing peer (it runs no tasks) that mirrors every task and node record it sees into a
+database, for reports. Without --db (or DATABASE_URL) it uses embedded PostgreSQL (PGlite) in
+DATA_DIR/control-db. Never needed for a task to run: stop it any time; it catches up at restart.
+Takes the same options as 'mcloud agent'.`,
 
   'ui-url': `Usage: mcloud ui-url [options]
 

@@ -1,6 +1,6 @@
 // runCli: parses argv, runs one command, and maps every failure to a line on stderr + exit code.
 import { ApiClientError, PeerNotRunningError } from '../api/index.js'
-import { agentCommand, serveCommand } from './agent.js'
+import { agentCommand, controlCommand, serveCommand } from './agent.js'
 import { CliError, EXIT, firstLine } from './args.js'
 import { readVersion, USAGE } from './help.js'
 import { peersCommand, statusCommand } from './info.js'
@@ -17,6 +17,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>
 const COMMANDS: Record<string, Command> = {
   agent: agentCommand,
   serve: serveCommand,
+  control: controlCommand,
   'ui-url': uiUrlCommand,
   status: statusCommand,
   peers: peersCommand,

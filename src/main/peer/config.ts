@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { SharingUpdate } from '../../shared/index.js'
 import type { Executor } from '../executor/index.js'
+import type { OpenedRecord } from '../records/index.js'
 import type { Sampler } from '../resources/index.js'
 import type { IdleSource } from './lending.js'
 
@@ -31,6 +32,8 @@ export interface PeerConfig {
   sharing?: SharingUpdate
   /** CPU / memory sampler. Default: systeminformation every 2 s. */
   sampler?: Sampler
+  /** Sees every record that becomes the best this peer knows for its key (gossip or DHT): the control peer mirrors them. */
+  onRecord?: (record: OpenedRecord) => void
   /** Seconds since the user last used the machine (Electron's powerMonitor). Default none: idle-only judges by CPU load. */
   idleSource?: IdleSource
   /** Replica acknowledgements a write needs. Default 3. */

@@ -179,6 +179,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   }
   const tasks = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: followRemote })
   onBetter = rec => {
+    config.onRecord?.(rec)
     if (rec.parsed.kind === 'node-meta') {
       const meta = rec.value as NodeMeta
       directory.observe(meta)

@@ -1,0 +1,79 @@
+// The control peer: an ordinary peer (no executor) that mirrors every task and node record it
+// sees into a database. It is never on the critical path: tasks are claimed, run and committed
+// without it, and after an outage (its own or the database's) it catches up by reconciling.
+import { taskSpecKey, type TaskSpec } from '../../shared/index.js'
+import { createPeer, type Peer, type PeerConfig } from '../peer/index.js'
+import type { OpenedRecord } from '../records/index.js'
+import { ControlStore } from './control-store.js'
+import { openDb, type ControlDb } from './db.js'
+import { Mirror } from './mirror.js'
+
+export interface ControlPeerConfig extends Omit<PeerConfig, 'executor' | 'onRecord'> {
+  /** postgres://… for a PostgreSQL server; default: embedded PGlite in <dataDir>/control-db. */
+  dbUrl?: string
+  /** How often open tasks are re-read from the DHT. Default 30 s. */
+  reconcileEveryMs?: number
+}
+
+export interface ControlPeer {
+  peer: Peer
+  store: ControlStore
+  mirror: Mirror
+  db: ControlDb
+  /** Re-reads open tasks from the DHT now. */
+  reconcile: () => Promise<number>
+  stop: () => Promise<void>
+}
+
+export async function startControlPeer (config: ControlPeerConfig): Promise<ControlPeer> {
+  // Records that arrive before the database is open wait here (bounded like the mirror's queue).
+  const early: OpenedRecord[] = []
+  const sink: { mirror?: Mirror } = {}
+  // The peer first: it takes the data-dir lock, so a second control peer on the same dir (and
+  // the same PGlite directory, which PGlite itself does not lock) refuses to start.
+  const peer = await createPeer({
+    ...config,
+    executor: undefined,
+    onRecord: rec => { if (sink.mirror !== undefined) sink.mirror.onRecord(rec); else if (early.length < 50_000) early.push(rec) }
+  })
+  let db: ControlDb
+  try {
+    db = await openDb({ url: config.dbUrl, dataDir: config.dataDir })
+  } catch (err) {
+    await peer.stop()
+    throw err
+  }
+  const store = new ControlStore(db)
+  const readTask = async (taskId: string): Promise<{ state?: OpenedRecord<'task-state'>, spec?: TaskSpec }> => {
+    const [state, spec] = await Promise.all([
+      peer.leases.readState(taskId).then(r => r.best),
+      peer.records.get<'task-spec'>(taskSpecKey(taskId)).then(r => r.best?.value)
+    ])
+    return { state, spec }
+  }
+  const m = new Mirror({
+    store,
+    readTask,
+    knownTaskIds: async () => (await peer.listTasks()).map(t => t.taskId),
+    onDbState: (up, error) => { if (!up) console.error(`mcloud control: database unavailable (${error ?? 'unknown'}); buffering and retrying`) }
+  })
+  sink.mirror = m
+  for (const rec of early.splice(0)) m.onRecord(rec)
+  // What the peer already knows (its book) and what the database holds as open are re-read at start
+  // and then periodically: a transition missed while this peer or the database was away is caught up.
+  const reconcile = async (): Promise<number> => await m.reconcile()
+  let reconciling: Promise<unknown> | undefined
+  const timer = setInterval(() => {
+    reconciling ??= reconcile().catch(() => 0).finally(() => { reconciling = undefined })
+  }, config.reconcileEveryMs ?? 30_000)
+  setTimeout(() => { reconciling ??= reconcile().catch(() => 0).finally(() => { reconciling = undefined }) }, 1000).unref()
+
+  const stop = async (): Promise<void> => {
+    clearInterval(timer)
+    m.stop()
+    await reconciling?.catch(() => {})
+    await peer.stop()
+    await db.close().catch(() => {})
+  }
+  return { peer, store, mirror: m, db, reconcile, stop }
+}
