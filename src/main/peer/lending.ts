@@ -163,11 +163,14 @@ export class Lending implements Placement {
   }
 
   private async applyOnce (): Promise<void> {
-    this.decision = this.evaluate()
-    if (this.decision.snoozeExpired) {
+    // An ended snooze is cleared from the settings before the decision shows: status never says
+    // "on" while the settings still hold the snooze.
+    let decision = this.evaluate()
+    if (decision.snoozeExpired) {
       await this.c.settings.update({ snooze: null })
-      this.decision = this.evaluate()
+      decision = this.evaluate()
     }
+    this.decision = decision
     await this.applySuspension()
     const view = this.view()
     const key = JSON.stringify([view.effective, view.claiming, view.reason, view.settings, view.suspendedTasks])
