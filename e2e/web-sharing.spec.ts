@@ -42,7 +42,8 @@ describe.skipIf(!e2eReady())('web UI: sharing switch', () => {
     const sharing = lendingB.getByRole('radiogroup', { name: 'Sharing' })
     await sharing.getByRole('radio', { name: 'Paused', exact: true }).click()
     await waitFor('B to stop claiming', () => !peers.b.lending.view().claiming && peers.b.lending.view().effective === 'paused', 10_000)
-    expect(await sharing.getByRole('radio', { name: 'Paused', exact: true }).isChecked()).toBe(true)
+    // The peer may switch before the UI has its answer: the radio follows within moments.
+    await expect.poll(async () => await sharing.getByRole('radio', { name: 'Paused', exact: true }).isChecked(), { timeout: 5000 }).toBe(true)
     // The owner sees the state in words: the header and the reason in the Lending view.
     await pageB.getByText('Sharing: paused', { exact: true }).waitFor({ timeout: 5000 })
     await lendingB.getByText('paused by the owner').first().waitFor({ timeout: 5000 })

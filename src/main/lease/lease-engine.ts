@@ -24,6 +24,9 @@ export interface LeaseEngineInit {
   commitMarginMs?: number
 }
 
+/** Why a holder stops when the replicas already hold its own result. */
+const ALREADY_COMMITTED = 'already committed'
+
 export type ClaimOutcome =
   | { kind: 'claimed', lease: Lease, previous: TaskState }
   | { kind: 'not-claimable', state: TaskState | undefined }
@@ -113,7 +116,7 @@ export class LeaseEngine {
       // Two holders of one epoch (both re-reads raced): any sight of the other stops me. Both
       // may stop, and the task waits one ttl for a new epoch; neither may commit alongside.
       else if (s.epoch === lease.epoch && s.holder !== me) lease.fence(`holder ${s.holder ?? '?'} also claimed epoch ${s.epoch}`)
-      else if (s.epoch === lease.epoch && s.holder === me && isTerminal(s.status) && c.signer === me) lease.fence('already committed')
+      else if (s.epoch === lease.epoch && s.holder === me && isTerminal(s.status) && c.signer === me) lease.fence(ALREADY_COMMITTED)
       if (s.epoch === lease.epoch) maxSeq = Math.max(maxSeq, s.seq)
     }
     if (cancel !== undefined && !lease.fenced) lease.cancel()
@@ -164,12 +167,16 @@ export class LeaseEngine {
         const { best } = await this.readState(lease.taskId)
         if (best?.signer === this.components.peerId && best.value.epoch === lease.epoch && isTerminal(best.value.status)) return true
         lease.seq = Math.max(lease.seq, await this.check(lease))
+        // The re-check itself may be the read that finds my result (the one before it missed it).
+        if (lease.fencedBy === ALREADY_COMMITTED) return true
         if (lease.fenced) return false
       }
       lease.seq++
       if (await this.write(lease.next({ status, exitCode: outcome.exitCode, error: outcome.error, resultCid: outcome.resultCid ?? null }, lease.seq))) return true
     }
-    return false
+    // Three writes short of their quorum may still have landed: say so if the replicas hold it.
+    const { best } = await this.readState(lease.taskId)
+    return best?.signer === this.components.peerId && best.value.epoch === lease.epoch && isTerminal(best.value.status)
   }
 
   /** Hands the task back: queued at a fresh epoch, claimable by anyone at once. */
