@@ -45,8 +45,13 @@ export async function orgKeyFromFile (path: string): Promise<Uint8Array> {
  * Creates a new organisation key file (mode 0600) and returns the key. Refuses to overwrite an
  * existing file: replacing the key silently would cut this peer off from its organisation.
  */
+/** A fresh random organisation key. */
+export function newOrgKey (): Uint8Array {
+  return new Uint8Array(randomBytes(ORG_KEY_BYTES))
+}
+
 export async function createOrgKeyFile (path: string): Promise<Uint8Array> {
-  const key = new Uint8Array(randomBytes(ORG_KEY_BYTES))
+  const key = newOrgKey()
   await mkdir(dirname(path), { recursive: true })
   try {
     await writeFile(path, formatOrgKey(key), { mode: SECRET_FILE_MODE, flag: 'wx' })

@@ -1,6 +1,5 @@
 // The composition root: createPeer(config) wires every module, starts them in the written order
 // below and stops them in reverse. It owns the one event bus.
-import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -8,14 +7,13 @@ import { join } from 'node:path'
 import { access } from 'node:fs/promises'
 import {
   isTerminal, nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, taskSpecKey,
-  type ApiEvent, type LendingView, type OrgKeyView, type PeerConfigView, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
+  type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
 } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
 import { LeaseEngine } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
-  createOrgKeyFile, createP2P, formatOrgKey, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, parseOrgKey, PeerDialer,
-  writeSecretFile, type MCLibp2p
+  createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
 } from '../p2p/index.js'
 import { dhtSelectors, dhtValidators, RecordStore, type OpenedRecord } from '../records/index.js'
 import { defaultSettings, SettingsStore, SystemSampler } from '../resources/index.js'
@@ -27,7 +25,8 @@ import { ApiError } from './errors.js'
 import { GossipChannel } from './gossip.js'
 import { PeerDirectory } from './peer-directory.js'
 import { Lending } from './lending.js'
-import { readSavedConfig, saveConfig } from './saved-config.js'
+import { readSavedConfig } from './saved-config.js'
+import { settingsApi } from './settings-api.js'
 import { TaskService } from './task-service.js'
 import { WhyService } from './why-service.js'
 import { summarisePlacement } from './why-summary.js'
@@ -305,14 +304,6 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     apiUrl: api?.url ?? '', dataDir: config.dataDir, orgFingerprint: orgKeyFingerprint(orgKey), leaseTtlMs: ttlMs,
     sharing: lending.view().effective, executor: executorLabel(config.executor?.name, executorReady), runningTasks: scheduler.runningCount, startedAt
   })
-  const configView = (savedNow: Awaited<ReturnType<typeof readSavedConfig>>): PeerConfigView => {
-    const wantName = config.name ?? savedNow.name ?? hostname()
-    return {
-      dataDir: config.dataDir, name, bootstrap: savedNow.bootstrap ?? config.bootstrap ?? [], dockerHost: savedNow.dockerHost ?? null,
-      orgFingerprint: orgKeyFingerprint(orgKey), listen: node.getMultiaddrs().map(a => a.toString()),
-      restartRequired: wantName !== name || (savedNow.dockerHost ?? null) !== (saved.dockerHost ?? null)
-    }
-  }
   const findTask = async (taskId: string): Promise<void> => {
     if (tasks.view(taskId) === undefined) await tasks.refresh(taskId)
     if (tasks.view(taskId) === undefined) throw new ApiError('NotFoundError', `no task ${taskId}`)
@@ -350,30 +341,10 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     sharing: async (): Promise<LendingView> => lending.view(),
     updateSharing: async (update) => await lending.update(update),
     stopNow: async () => ({ handedBack: await lending.stopNow() }),
-    config: async (): Promise<PeerConfigView> => configView(await readSavedConfig(config.dataDir)),
-    updateConfig: async (update) => {
-      const next = await saveConfig(config.dataDir, update)
-      // New bootstrap peers are dialled now; the name and the Docker endpoint apply at the next start.
-      for (const addr of update.bootstrap ?? []) {
-        try { void node.dial(multiaddr(addr)).catch(() => {}) } catch { /* saved anyway; the next start tries again */ }
-      }
-      return configView(next)
-    },
-    exportOrgKey: async (): Promise<OrgKeyView> => {
-      const current = await orgKeyFromFile(orgKeyFile).catch(() => orgKey)
-      return { fingerprint: orgKeyFingerprint(current), key: formatOrgKey(current).trim(), restartRequired: orgKeyFingerprint(current) !== orgKeyFingerprint(orgKey) }
-    },
-    importOrgKey: async ({ key }) => {
-      let parsed: Uint8Array
-      try { parsed = parseOrgKey(key, 'key') } catch (err) { throw new ApiError('ValidationError', `key: ${(err as Error).message}`, 'key') }
-      await writeSecretFile(orgKeyFile, formatOrgKey(parsed))
-      return { fingerprint: orgKeyFingerprint(parsed), key: formatOrgKey(parsed).trim(), restartRequired: orgKeyFingerprint(parsed) !== orgKeyFingerprint(orgKey) }
-    },
-    generateOrgKey: async () => {
-      const fresh = new Uint8Array(randomBytes(orgKey.length))
-      await writeSecretFile(orgKeyFile, formatOrgKey(fresh))
-      return { fingerprint: orgKeyFingerprint(fresh), key: formatOrgKey(fresh).trim(), restartRequired: true }
-    },
+    ...settingsApi({
+      config, name, savedAtStart: saved, orgKey, orgKeyFile, listen: () => node.getMultiaddrs().map(a => a.toString()),
+      dial: addr => { try { void node.dial(multiaddr(addr)).catch(() => {}) } catch { /* saved anyway; the next start tries again */ } }
+    }),
     subscribe: (listener) => bus.on(e => { if (isApiEvent(e)) listener(e) })
   }
 
