@@ -71,6 +71,8 @@ export interface StatusResponse {
   executor: string
   runningTasks: number
   startedAt: number
+  /** 'control' on a control peer (it also serves CONTROL_ROUTES: the dashboard's data). */
+  role: 'peer' | 'control'
 }
 
 export interface TaskView {

@@ -53,7 +53,7 @@ export function createFakeApi (): FakeApi {
       return {
         peerId: FAKE_PEER_ID, name: 'fake', version: '0.1.0', addrs: [`/ip4/127.0.0.1/tcp/1/p2p/${FAKE_PEER_ID}`],
         peers: 0, apiUrl: '', dataDir: '/tmp/x', orgFingerprint: 'abcd', leaseTtlMs: 10_000, sharing: 'on',
-        executor: 'fake', runningTasks: 0, startedAt: 0
+        executor: 'fake', runningTasks: 0, startedAt: 0, role: 'peer'
       }
     },
     peers: async () => { maybeFail('peers'); return [] },

@@ -1,61 +1,9 @@
 // What the store's reads return, and the mapping from SQL rows. Both drivers agree on most types
 // but not all: pg returns bigint and count(*) as strings, PGlite as numbers; both give Dates.
+import type { JobRow, NodeRow } from '../../shared/control-api.js'
 import type { SharingMode, TaskStatus } from '../../shared/schemas.js'
 
-/** One task as the control peer knows it: the spec (once seen) and the selected state record. */
-export interface JobRow {
-  id: string
-  /** null until a state record of the task has been seen (only the spec is known). */
-  status: TaskStatus | null
-  /** The fencing epoch of the selected state. */
-  leaseToken: number | null
-  holder: string | null
-  seq: number | null
-  attempts: number | null
-  exitCode: number | null
-  error: string | null
-  resultCid: string | null
-  sigHash: string | null
-  ttlSec: number | null
-  submitter: string | null
-  submitterName: string | null
-  /** Spec fields: null until the spec record has been seen (a state may arrive first). */
-  image: string | null
-  command: string[] | null
-  cpu: number | null
-  memoryMb: number | null
-  timeoutSec: number | null
-  maxAttempts: number | null
-  metrics: Record<string, unknown> | null
-  /** The spec's createdAt (submitter's clock), ms. */
-  createdAt: number | null
-  /** The selected state's updatedAt (its writer's clock, display only), ms. */
-  updatedAt: number | null
-  /** updatedAt of the terminal state, when the task is finished. */
-  finishedAt: number | null
-  /** When this control peer first saw the selected state record (its own clock), ms. */
-  observedAt: number | null
-}
-
-export interface NodeRow {
-  peerId: string
-  name: string
-  version: string
-  cores: number
-  idleCpuPct: number
-  freeMemMb: number
-  lendableCpu: number
-  lendableMemMb: number
-  sharing: SharingMode
-  dockerOk: boolean
-  allowNetwork: boolean
-  runningTasks: number
-  seq: number
-  sigHash: string
-  updatedAt: number
-  /** When this control peer first saw the node's newest meta record. */
-  lastSeen: number
-}
+export type { JobRow, NodeRow }
 
 type Raw = Record<string, unknown>
 

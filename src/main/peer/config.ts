@@ -1,7 +1,7 @@
 // Peer configuration with defaults in one place.
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import type { SharingUpdate } from '../../shared/index.js'
+import type { ControlApi, SharingUpdate } from '../../shared/index.js'
 import type { Executor } from '../executor/index.js'
 import type { OpenedRecord } from '../records/index.js'
 import type { Sampler } from '../resources/index.js'
@@ -34,6 +34,11 @@ export interface PeerConfig {
   sampler?: Sampler
   /** Sees every record that becomes the best this peer knows for its key (gossip or DHT): the control peer mirrors them. */
   onRecord?: (record: OpenedRecord) => void
+  /**
+   * Set by the control peer: its read API, served at CONTROL_ROUTES (and /metrics) by this peer's
+   * API server. Returns undefined while the database is still opening (the routes answer 503).
+   */
+  control?: () => ControlApi | undefined
   /** Seconds since the user last used the machine (Electron's powerMonitor). Default none: idle-only judges by CPU load. */
   idleSource?: IdleSource
   /** Replica acknowledgements a write needs. Default 3. */

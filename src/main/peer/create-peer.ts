@@ -302,7 +302,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const status = async (): Promise<StatusResponse> => ({
     peerId, name, version: VERSION, addrs: node.getMultiaddrs().map(a => a.toString()), peers: connectedPeers(),
     apiUrl: api?.url ?? '', dataDir: config.dataDir, orgFingerprint: orgKeyFingerprint(orgKey), leaseTtlMs: ttlMs,
-    sharing: lending.view().effective, executor: executorLabel(config.executor?.name, executorReady), runningTasks: scheduler.runningCount, startedAt
+    sharing: lending.view().effective, executor: executorLabel(config.executor?.name, executorReady), runningTasks: scheduler.runningCount, startedAt,
+    role: config.control === undefined ? 'peer' : 'control'
   })
   const findTask = async (taskId: string): Promise<void> => {
     if (tasks.view(taskId) === undefined) await tasks.refresh(taskId)
