@@ -18,6 +18,10 @@ export interface PgCluster {
   host: string;
   port: number;
   dir: string;
+  /** An outage: the server dies at once (immediate shutdown), its data stays for resume(). */
+  halt(): void;
+  /** Starts the halted server again on the same port and data. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -93,6 +97,16 @@ export async function startPostgres(): Promise<PgCluster> {
   const port = await freePort();
   const host = '127.0.0.1';
   let started = false;
+  const pgCtl = path.join(bin, 'pg_ctl');
+  const startServer = (): void => {
+    const opts = `-p ${port} -k ${dir} -c listen_addresses=${host} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+    runPg(pgCtl, ['-D', data, '-o', opts, '-l', path.join(dir, 'server.log'), '-w', 'start'], dir);
+    started = true;
+  };
+  const halt = (): void => {
+    runPg(pgCtl, ['stop', '-D', data, '-m', 'immediate', '-w'], dir);
+    started = false;
+  };
   const stop = async (): Promise<void> => {
     if (started) {
       started = false;
@@ -111,9 +125,7 @@ export async function startPostgres(): Promise<PgCluster> {
       path.join(data, 'pg_hba.conf'),
       ['local all all trust', `host all postgres ${host}/32 trust`, `host all all ${host}/32 scram-sha-256`, ''].join('\n'),
     );
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=${host} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    runPg(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'server.log'), '-w', 'start'], dir);
-    started = true;
+    startServer();
     const url = `postgres://postgres@${host}:${port}/postgres`;
     const passwordUser = { name: 'mc_reporter', password: 'right-horse-battery' };
     const client = new pg.Client({ connectionString: url });
@@ -125,7 +137,7 @@ export async function startPostgres(): Promise<PgCluster> {
     } finally {
       await client.end();
     }
-    return { url, passwordUser, host, port, dir, stop };
+    return { url, passwordUser, host, port, dir, halt, resume: startServer, stop };
   } catch (err) {
     let log = '';
     try {

@@ -13,6 +13,8 @@ export interface ControlPeerConfig extends Omit<PeerConfig, 'executor' | 'onReco
   dbUrl?: string
   /** How often open tasks are re-read from the DHT. Default 30 s. */
   reconcileEveryMs?: number
+  /** Records buffered while the database is away (beyond it a reconcile catches up). Default 50,000. */
+  maxQueue?: number
 }
 
 export interface ControlPeer {
@@ -55,7 +57,12 @@ export async function startControlPeer (config: ControlPeerConfig): Promise<Cont
     store,
     readTask,
     knownTaskIds: async () => (await peer.listTasks()).map(t => t.taskId),
-    onDbState: (up, error) => { if (!up) console.error(`mcloud control: database unavailable (${error ?? 'unknown'}); buffering and retrying`) }
+    maxQueue: config.maxQueue,
+    onDbState: (up, error) => {
+      console.error(up
+        ? 'mcloud control: database back; writing buffered records and reconciling open tasks'
+        : `mcloud control: database unavailable (${error ?? 'unknown'}); buffering and retrying`)
+    }
   })
   sink.mirror = m
   for (const rec of early.splice(0)) m.onRecord(rec)

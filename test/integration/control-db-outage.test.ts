@@ -1,0 +1,105 @@
+// The database of the control peer goes away mid-run (a real PostgreSQL 15 server, immediate
+// shutdown) and comes back: tasks keep running and finishing meanwhile (the control peer is never
+// on their path), the control peer keeps observing, buffers what it sees (bounded), and once the
+// server is back the database equals the DHT-selected state for every task — from its buffer when
+// it held everything, by reconciling against the DHT when the buffer overflowed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { startControlPeer, type ControlPeer } from '../../src/main/control/index.js'
+import { SimulatedSleepExecutor } from '../../src/main/executor/index.js'
+import { quietSampler, startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
+import { createDatabase, postgresSkipReason, startPostgres, type PgCluster } from '../helpers/postgres.js'
+
+const skip = postgresSkipReason()
+if (skip !== null) console.warn(`control-db-outage.test.ts skipped: ${skip}`)
+
+describe.skipIf(skip !== null)('the control peer rides out a database outage', () => {
+  let cluster: Cluster
+  let pgCluster: PgCluster
+
+  beforeAll(async () => {
+    cluster = await startCluster(3, i => ({ executor: i === 0 ? undefined : new SimulatedSleepExecutor(), slots: 3 }))
+    pgCluster = await startPostgres()
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+    await pgCluster?.stop()
+  })
+
+  const start = async (name: string, maxQueue?: number): Promise<ControlPeer> => await startControlPeer({
+    dataDir: join(cluster.root, name), name, listen: ['/ip4/127.0.0.1/tcp/0'], orgKeyFile: cluster.orgKeyFile, mdns: false, apiPort: null,
+    bootstrap: [cluster.peers[0]!.node.getMultiaddrs()[0]!.toString()], leaseTtlMs: 3000, sampler: quietSampler(),
+    dbUrl: await createDatabase(pgCluster, name.replace(/-/g, '_')), maxQueue,
+    // Long enough that only the catch-up after the outage (not the periodic pass) can bring the rows back.
+    reconcileEveryMs: 10 * 60_000
+  })
+
+  const submitAndFinish = async (n: number, tag: string): Promise<string[]> => {
+    const submitter = cluster.peers[0]!
+    const ids: string[] = []
+    for (let i = 0; i < n; i++) ids.push((await submitter.submitTask({ image: 'busybox', command: ['sh', '-c', `sleep 0.${i % 4} # ${tag} ${i}`] })).taskId)
+    await waitFor(`${n} ${tag} tasks to succeed`, async () => (await Promise.all(ids.map(async id => (await submitter.getTask(id)).status))).every(s => s === 'succeeded'), 60_000, 200)
+    return ids
+  }
+
+  /** Every task's row equals the state the DHT selects (status, epoch, holder, seq, signature). */
+  const agrees = async (control: ControlPeer, ids: string[]): Promise<boolean> => {
+    for (const id of ids) {
+      const best = (await control.peer.leases.readState(id)).best
+      const row = await control.store.job(id).catch(() => undefined)
+      if (best === undefined || row === undefined) return false
+      const v = best.value
+      if (row.status !== v.status || row.leaseToken !== v.epoch || row.holder !== v.holder || row.seq !== v.seq || row.sigHash !== best.sigHash || row.image !== 'busybox') return false
+    }
+    return true
+  }
+
+  it('buffers every record while the server is down and writes each transition once it is back', async () => {
+    const control = await start('outage-buffered')
+    try {
+      const before = await submitAndFinish(4, 'before')
+      await waitFor('the database to agree before the outage', async () => await agrees(control, before), 30_000, 300)
+
+      pgCluster.halt()
+      const during = await submitAndFinish(8, 'during')
+      // The control peer noticed, kept observing, and holds what it saw.
+      await waitFor('the mirror to notice the outage', () => !control.mirror.databaseUp, 10_000, 100)
+      expect((await control.peer.status()).peerId).toBe(control.peer.peerId)
+      expect(control.mirror.queued).toBeGreaterThan(0)
+      expect(control.mirror.dropped).toBe(0)
+
+      pgCluster.resume()
+      await waitFor('the database to agree after the outage', async () => await agrees(control, [...before, ...during]), 30_000, 300)
+      expect(control.mirror.databaseUp).toBe(true)
+      // Not only the final rows: the history of a task that ran entirely during the outage is whole.
+      for (const id of during) {
+        const { rows } = await control.db.query<{ status: string }>('SELECT DISTINCT status FROM task_events WHERE task_id = $1', [id])
+        expect(rows.map(r => r.status).sort(), `transitions of ${id}`).toEqual(expect.arrayContaining(['running', 'succeeded']))
+      }
+      expect((await control.store.summary()).byStatus.succeeded).toBe(before.length + during.length)
+    } finally {
+      await control.stop()
+    }
+  })
+
+  it('when the buffer overflows, reconciling against the DHT still brings every task to agreement', async () => {
+    const control = await start('outage-overflow', 10)
+    try {
+      const before = await submitAndFinish(3, 'before-small')
+      await waitFor('the database to agree before the outage', async () => await agrees(control, before), 30_000, 300)
+
+      pgCluster.halt()
+      const during = await submitAndFinish(20, 'during-small')
+      await waitFor('the mirror to notice the outage', () => !control.mirror.databaseUp, 10_000, 100)
+      // Bounded: at most 10 records wait; the rest were dropped and must come back by reconciling.
+      expect(control.mirror.queued).toBeLessThanOrEqual(10)
+      expect(control.mirror.dropped).toBeGreaterThan(0)
+
+      pgCluster.resume()
+      await waitFor('the database to agree after the outage', async () => await agrees(control, [...before, ...during]), 30_000, 300)
+      expect((await control.store.summary()).byStatus.succeeded).toBe(before.length + during.length)
+    } finally {
+      await control.stop()
+    }
+  })
+})
