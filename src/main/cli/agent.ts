@@ -7,6 +7,7 @@ import { sharingSettingMode } from '../../shared/index.js'
 import { firstLine, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
 import { settingsFromFlags, SHARING_OPTIONS } from './sharing.js'
 import type { CliIo } from './io.js'
+import { PGLITE_DIR_NAME } from '../control/db.js'
 
 export const AGENT_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -85,7 +86,9 @@ export async function controlCommand (argv: string[], io: CliIo): Promise<number
 /** Takes `--db URL` out of the control command's arguments (the rest are the agent's). */
 export function splitDbFlag (argv: string[], env: CliIo['env']): { rest: string[], dbUrl: string | undefined } {
   const rest: string[] = []
-  let dbUrl = env.DATABASE_URL
+  // An empty DATABASE_URL (set but blank, as shells and .env files leave it) means the default.
+  let dbUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL
+  if (dbUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(dbUrl)) throw new UsageError(`DATABASE_URL: expected a postgres:// URL, got "${redactUrl(dbUrl)}"`)
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--db' || a.startsWith('--db=')) {
@@ -152,9 +155,15 @@ async function runPeer (command: 'agent' | 'serve' | 'control', argvIn: string[]
       return 1
     }
     try {
-      io.stdout.write(formatStarted(command, await peer.status(), peer.apiUrl))
-      if (command === 'serve' && peer.apiUrl !== undefined) io.stdout.write(await uiLine(config.dataDir, peer.apiUrl))
-      if (command === 'control') io.stdout.write(`  database   ${dbUrl === undefined ? `PGlite in ${join(config.dataDir, 'control-db')}` : redactUrl(dbUrl)}\n`)
+      const extra: Array<[string, string]> = command === 'control'
+        ? [['database', dbUrl === undefined ? `PGlite in ${join(config.dataDir, PGLITE_DIR_NAME)}` : redactUrl(dbUrl)]]
+        : []
+      io.stdout.write(formatStarted(command, await peer.status(), peer.apiUrl, extra))
+      // serve: the desktop UI in a browser; control: the same page opens on its dashboard.
+      if (command !== 'agent' && peer.apiUrl !== undefined) io.stdout.write(await uiLine(config.dataDir, peer.apiUrl))
+      io.stdout.write(command === 'control'
+        ? 'Press Ctrl+C to stop (tasks keep running without the control peer; it catches up at its next start).\n'
+        : 'Press Ctrl+C to stop (running tasks are handed back to the pool).\n')
     } catch (err) {
       io.stderr.write(`mcloud: ${command}: status unavailable: ${firstLine(err)}\n`)
     }
@@ -182,7 +191,7 @@ async function uiLine (dataDir: string, apiUrl: string): Promise<string> {
   return `  ui         ${await uiUrl(dataDir, apiUrl)}\n             (open it in a browser on this machine; mcloud ui-url prints it again)\n`
 }
 
-function formatStarted (command: string, s: StatusResponse, apiUrl: string | undefined): string {
+function formatStarted (command: string, s: StatusResponse, apiUrl: string | undefined, extra: Array<[string, string]>): string {
   const rows: Array<[string, string]> = [
     ['peer id', s.peerId],
     ['name', s.name],
@@ -192,9 +201,8 @@ function formatStarted (command: string, s: StatusResponse, apiUrl: string | und
     ['org key', s.orgFingerprint],
     ['executor', s.executor],
     ['sharing', s.sharing],
-    ['lease ttl', `${s.leaseTtlMs / 1000} s`]
+    ['lease ttl', `${s.leaseTtlMs / 1000} s`],
+    ...extra
   ]
-  return `mcloud ${command} ${s.version} running\n` +
-    rows.map(([k, v]) => `  ${k.padEnd(10)} ${v}`).join('\n') +
-    '\nPress Ctrl+C to stop (running tasks are handed back to the pool).\n'
+  return `mcloud ${command} ${s.version} running\n` + rows.map(([k, v]) => `  ${k.padEnd(10)} ${v}`).join('\n') + '\n'
 }

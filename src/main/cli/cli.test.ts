@@ -82,6 +82,12 @@ describe('bad input: one line naming the field, exit 2', () => {
   }
 })
 
+it('control: a DATABASE_URL that is not postgres:// is refused naming the variable, its password hidden', async () => {
+  const r = await cli(withDataDir(['control']), { DATABASE_URL: 'mysql://u:hunter2@h/db' })
+  expect(r.code).toBe(2)
+  expect(r.stderr).toBe('mcloud: DATABASE_URL: expected a postgres:// URL, got "mysql://u:***@h/db"\n')
+})
+
 describe('no peer running: exit 3', () => {
   for (const argv of [['status'], ['peers'], ['ps', '--json'], ['submit', '--image', 'x', '--cmd', 'y'], ['logs', 'abcdef'], ['cancel', 'a'.repeat(64)]]) {
     it(argv[0]!, async () => {
