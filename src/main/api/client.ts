@@ -7,6 +7,7 @@ import {
   type ApiEvent, type ApiInfo, type CancelTaskResponse, type MCloudApi, type PeerView, type StatusResponse,
   type SubmitTaskRequest, type SubmitTaskResponse, type TaskLogsResponse, type TaskView, type HandBackResponse, type StopNowResponse, type OrgKeyView, type PeerConfigView
 } from '../../shared/api.js'
+import type { ControlJobDetail, ControlJobsQuery, ControlNodeView, ControlSummary, JobRow } from '../../shared/control-api.js'
 import type { LendingView, WhyResponse } from '../../shared/sharing.js'
 import { ApiClientError, isApiErrorName, PeerNotRunningError } from './errors.js'
 
@@ -26,6 +27,13 @@ export interface EventStreamOptions {
 export interface ApiClient extends MCloudApi {
   /** Like subscribe, but resolves only once the stream is open, so no later event is missed. */
   openEvents: (listener: (event: ApiEvent) => void, options?: EventStreamOptions) => Promise<() => void>
+  /** CONTROL_ROUTES: only a control peer answers them (404 elsewhere, 503 while its database opens). */
+  controlSummary: () => Promise<ControlSummary>
+  controlJobs: (query?: ControlJobsQuery) => Promise<JobRow[]>
+  controlJob: (taskId: string) => Promise<ControlJobDetail>
+  controlNodes: () => Promise<ControlNodeView[]>
+  /** The Prometheus text, as served. */
+  metrics: () => Promise<string>
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -35,7 +43,7 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const auth = `Bearer ${options.token}`
 
-  async function request<T> (method: string, path: string, body?: unknown): Promise<T> {
+  async function request<T> (method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
     let res: Response
     try {
       res = await fetch(base + path, {
@@ -48,6 +56,7 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
       throw new PeerNotRunningError(`the peer API at ${base} did not answer (${describeFetchError(err)})`)
     }
     const text = await res.text()
+    if (res.ok && as === 'text') return text as T
     let parsed: unknown
     try {
       parsed = text === '' ? undefined : JSON.parse(text)
@@ -135,7 +144,18 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
         stop?.()
       }
     },
-    openEvents
+    openEvents,
+    controlSummary: () => request<ControlSummary>('GET', '/api/control/summary'),
+    controlJobs: (query = {}) => {
+      const search = new URLSearchParams()
+      if (query.status !== undefined) search.set('status', query.status)
+      if (query.limit !== undefined) search.set('limit', String(query.limit))
+      const qs = search.toString()
+      return request<JobRow[]>('GET', `/api/control/jobs${qs === '' ? '' : `?${qs}`}`)
+    },
+    controlJob: (taskId) => request<ControlJobDetail>('GET', `/api/control/jobs/${encodeURIComponent(taskId)}`),
+    controlNodes: () => request<ControlNodeView[]>('GET', '/api/control/nodes'),
+    metrics: () => request<string>('GET', '/metrics', undefined, 'text')
   }
 }
 

@@ -2,7 +2,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { MCloudApi } from '../../shared/api.js'
+import type { ControlApi } from '../../shared/control-api.js'
 import { bearerToken, loadOrCreateToken, removeApiInfo, tokenMatches, writeApiInfo } from './auth.js'
+import { isControlPath, runControlRoute } from './control-routes.js'
 import { errorBody, HttpError, toErrorResponse } from './errors.js'
 import { EventsSocket } from './events-socket.js'
 import { isEventsPath, matchRoute, ROUTES_WITH_BODY, runRoute } from './routes.js'
@@ -21,6 +23,8 @@ export interface ApiServerOptions {
   signal?: AbortSignal
   /** Folder of the built UI served at `/?token=…` (web mode). Default dist/ui; null serves no UI. */
   uiDir?: string | null
+  /** Set on a control peer: its read API (undefined while its database opens). Default: not a control peer. */
+  control?: () => ControlApi | undefined
 }
 
 export interface ApiServer {
@@ -61,7 +65,7 @@ export async function startApiServer (api: MCloudApi, opts: ApiServerOptions): P
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname
     const answer = uiDir !== null && isUiRequest(req.method, pathname)
       ? serveUi(req, res, new URL(req.url ?? '/', 'http://localhost'), token, uiDir)
-      : handleRequest(api, req, res, token, originAllowed)
+      : handleRequest(api, req, res, token, originAllowed, opts.control)
     answer.catch((err: unknown) => {
       console.error('mcloud api: failed to answer a request:', err)
       if (!res.headersSent) sendJson(res, 500, errorBody('InternalError', 'internal error'))
@@ -132,7 +136,7 @@ export async function startApiServer (api: MCloudApi, opts: ApiServerOptions): P
 
 async function handleRequest (
   api: MCloudApi, req: IncomingMessage, res: ServerResponse, token: string,
-  originAllowed: (req: IncomingMessage) => boolean
+  originAllowed: (req: IncomingMessage) => boolean, control?: () => ControlApi | undefined
 ): Promise<void> {
   try {
     if (!originAllowed(req)) throw new HttpError(403, 'UnauthorizedError', 'cross-origin requests are not allowed')
@@ -140,6 +144,12 @@ async function handleRequest (
       throw new HttpError(401, 'UnauthorizedError', 'missing or invalid API token', undefined, { 'WWW-Authenticate': 'Bearer' })
     }
     const url = new URL(req.url ?? '/', 'http://localhost')
+    if (isControlPath(url.pathname)) {
+      const reply = await runControlRoute(control, req.method ?? 'GET', url)
+      if (reply.kind === 'json') sendJson(res, reply.status, reply.body)
+      else sendText(res, reply.status, reply.text, reply.contentType)
+      return
+    }
     const match = matchRoute(req.method ?? 'GET', url.pathname)
     if (match.kind === 'ws') throw new HttpError(426, 'ValidationError', 'events: connect with a WebSocket', undefined, { Upgrade: 'websocket' })
     const body = ROUTES_WITH_BODY.has(match.name) ? await readJsonBody(req) : undefined
@@ -196,10 +206,13 @@ const tooLarge = (): HttpError =>
   new HttpError(413, 'ValidationError', `body: larger than ${MAX_BODY_BYTES} bytes`, 'body')
 
 function sendJson (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body)
+  sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8', headers)
+}
+
+function sendText (res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff'

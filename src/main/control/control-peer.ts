@@ -1,14 +1,17 @@
 // The control peer: an ordinary peer (no executor) that mirrors every task and node record it
 // sees into a database. It is never on the critical path: tasks are claimed, run and committed
 // without it, and after an outage (its own or the database's) it catches up by reconciling.
+import type { ControlApi } from '../../shared/control-api.js'
 import { taskSpecKey, type TaskSpec } from '../../shared/index.js'
 import { createPeer, type Peer, type PeerConfig } from '../peer/index.js'
 import type { OpenedRecord } from '../records/index.js'
+import { createControlApi } from './control-api.js'
 import { ControlStore } from './control-store.js'
 import { openDb, type ControlDb } from './db.js'
 import { Mirror } from './mirror.js'
+import { ControlReports } from './reports.js'
 
-export interface ControlPeerConfig extends Omit<PeerConfig, 'executor' | 'onRecord'> {
+export interface ControlPeerConfig extends Omit<PeerConfig, 'executor' | 'onRecord' | 'control'> {
   /** postgres://… for a PostgreSQL server; default: embedded PGlite in <dataDir>/control-db. */
   dbUrl?: string
   /** How often open tasks are re-read from the DHT. Default 30 s. */
@@ -22,6 +25,8 @@ export interface ControlPeer {
   store: ControlStore
   mirror: Mirror
   db: ControlDb
+  /** The read API its API server serves at /api/control/* and /metrics. */
+  api: ControlApi
   /** Re-reads open tasks from the DHT now. */
   reconcile: () => Promise<number>
   stop: () => Promise<void>
@@ -30,12 +35,14 @@ export interface ControlPeer {
 export async function startControlPeer (config: ControlPeerConfig): Promise<ControlPeer> {
   // Records that arrive before the database is open wait here (bounded like the mirror's queue).
   const early: OpenedRecord[] = []
-  const sink: { mirror?: Mirror } = {}
+  const sink: { mirror?: Mirror, api?: ControlApi } = {}
   // The peer first: it takes the data-dir lock, so a second control peer on the same dir (and
   // the same PGlite directory, which PGlite itself does not lock) refuses to start.
   const peer = await createPeer({
     ...config,
     executor: undefined,
+    // The API server starts with the peer; its control routes answer 503 until the database is open.
+    control: () => sink.api,
     onRecord: rec => { if (sink.mirror !== undefined) sink.mirror.onRecord(rec); else if (early.length < 50_000) early.push(rec) }
   })
   let db: ControlDb
@@ -65,6 +72,7 @@ export async function startControlPeer (config: ControlPeerConfig): Promise<Cont
     }
   })
   sink.mirror = m
+  const api = sink.api = createControlApi({ store, reports: new ControlReports(db), database: m, kind: db.kind })
   for (const rec of early.splice(0)) m.onRecord(rec)
   // What the peer already knows (its book) and what the database holds as open are re-read at start
   // and then periodically: a transition missed while this peer or the database was away is caught up.
@@ -82,5 +90,5 @@ export async function startControlPeer (config: ControlPeerConfig): Promise<Cont
     await peer.stop()
     await db.close().catch(() => {})
   }
-  return { peer, store, mirror: m, db, reconcile, stop }
+  return { peer, store, mirror: m, db, api, reconcile, stop }
 }

@@ -26,3 +26,12 @@ export class InvalidQueryError extends Error {
     this.field = field
   }
 }
+
+/** A read named a task the control peer has never seen (crosses HTTP as a 404). */
+export class UnknownTaskError extends Error {
+  // The name is the API's, so the server answers 404 without knowing this class.
+  override name = 'NotFoundError'
+  constructor (taskId: string) {
+    super(`no task ${taskId} in the control database`)
+  }
+}

@@ -35,6 +35,8 @@ export class Mirror {
   private readonly fetchingSpecs = new Set<string>()
   written = 0
   dropped = 0
+  /** When the last reconcile finished (this peer's clock, ms); null before the first. */
+  lastReconcileAt: number | null = null
 
   constructor (private readonly c: MirrorInit) {
     this.maxQueue = c.maxQueue ?? 50_000
@@ -61,6 +63,7 @@ export class Mirror {
       if (state !== undefined && await this.c.store.applyState(state.value as TaskState, state.sigHash, Date.now())) n++
     }
     this.gap = false
+    this.lastReconcileAt = Date.now()
     return n
   }
 

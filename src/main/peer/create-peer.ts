@@ -352,7 +352,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // 7. local API last: once it answers, everything behind it works
   let api: ApiServer | undefined
   if (config.apiPort !== null) {
-    api = await startApiServer(peerApi, { dataDir: config.dataDir, port: config.apiPort ?? 0, peerId })
+    api = await startApiServer(peerApi, { dataDir: config.dataDir, port: config.apiPort ?? 0, peerId, control: config.control })
     stops.push(async () => { await api?.close() })
   }
 
