@@ -6,20 +6,23 @@ import { TokenPage } from './components/token-page.js'
 import { useNow } from './components/use-now.js'
 import { panelId, tabId, ViewTabs } from './components/view-tabs.js'
 import { sharingStatusText } from './format/units.js'
-import { VIEW_TABS, type ViewTab } from './store/state.js'
+import { tabsFor, type ViewTab } from './store/state.js'
 import { appActions, useApp } from './store/use-app.js'
 import { BorrowingPanel } from './views/borrowing-panel.js'
+import { DashboardPanel } from './views/dashboard-panel.js'
 import { LendingPanel } from './views/lending-panel.js'
 import { NetworkPanel } from './views/network-panel.js'
 import { SettingsPanel } from './views/settings-panel.js'
 
 const PANELS: Record<ViewTab, () => React.JSX.Element> = {
+  dashboard: DashboardPanel,
   lending: LendingPanel, borrowing: BorrowingPanel, network: NetworkPanel, settings: SettingsPanel
 }
 
 export function App (): React.JSX.Element {
   const link = useApp((s) => s.link)
   const tab = useApp((s) => s.tab)
+  const tabs = tabsFor(useApp((s) => s.status.data?.role))
   if (link === 'unauthorized') return <TokenPage />
   return (
     <div className='app'>
@@ -27,10 +30,10 @@ export function App (): React.JSX.Element {
       {link === 'down' && <ConnectionBanner onRetry={() => { appActions().retryConnection() }} />}
       <div className='layout'>
         <nav className='sidebar' aria-label='Main'>
-          <ViewTabs tab={tab} onSelect={(t) => { appActions().selectTab(t) }} />
+          <ViewTabs tabs={tabs} tab={tab} onSelect={(t) => { appActions().selectTab(t) }} />
         </nav>
         <main className='content'>
-          {VIEW_TABS.map((t) => {
+          {tabs.map((t) => {
             const Panel = PANELS[t]
             return (
               // Every panel exists so each tab's aria-controls resolves; only the selected one renders.

@@ -1,6 +1,7 @@
 // The pure parts of components: virtual-list windows, chart points, tab keys.
 import { describe, expect, it } from 'vitest'
 import { polylinePoints } from './chart-math.js'
+import { tabsFor } from '../store/state.js'
 import { tabForKey } from './tab-keys.js'
 import { isAtBottom, rowWindow } from './virtual-window.js'
 
@@ -46,5 +47,16 @@ describe('tab keys', () => {
     expect(tabForKey('End', 'lending')).toBe('settings')
     expect(tabForKey('Home', 'network')).toBe('lending')
     expect(tabForKey('Enter', 'network')).toBeUndefined()
+  })
+
+  it('puts the Dashboard first on a control peer only, and the keys move through it', () => {
+    expect(tabsFor('peer')).toEqual(['lending', 'borrowing', 'network', 'settings'])
+    expect(tabsFor(undefined)).toEqual(['lending', 'borrowing', 'network', 'settings'])
+    const control = tabsFor('control')
+    expect(control[0]).toBe('dashboard')
+    expect(tabForKey('Home', 'network', control)).toBe('dashboard')
+    expect(tabForKey('ArrowDown', 'settings', control)).toBe('dashboard')
+    expect(tabForKey('ArrowUp', 'dashboard', control)).toBe('settings')
+    expect(tabForKey('ArrowDown', 'dashboard', control)).toBe('lending')
   })
 })

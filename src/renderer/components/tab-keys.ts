@@ -2,14 +2,14 @@
 import { VIEW_TABS, type ViewTab } from '../store/state.js'
 
 /** The tab an arrow/Home/End key leads to from `current` (wrapping around); undefined for other keys. */
-export function tabForKey (key: string, current: ViewTab): ViewTab | undefined {
-  const i = VIEW_TABS.indexOf(current)
-  const n = VIEW_TABS.length
+export function tabForKey (key: string, current: ViewTab, tabs: readonly ViewTab[] = VIEW_TABS): ViewTab | undefined {
+  const i = tabs.indexOf(current)
+  const n = tabs.length
   switch (key) {
-    case 'ArrowDown': case 'ArrowRight': return VIEW_TABS[(i + 1) % n]
-    case 'ArrowUp': case 'ArrowLeft': return VIEW_TABS[(i - 1 + n) % n]
-    case 'Home': return VIEW_TABS[0]
-    case 'End': return VIEW_TABS[n - 1]
+    case 'ArrowDown': case 'ArrowRight': return tabs[(i + 1) % n]
+    case 'ArrowUp': case 'ArrowLeft': return tabs[(i - 1 + n) % n]
+    case 'Home': return tabs[0]
+    case 'End': return tabs[n - 1]
     default: return undefined
   }
 }

@@ -1,19 +1,20 @@
 // The "Views" tab list: arrow keys move between tabs (and select them), Home/End jump to the ends.
 import { useRef, type KeyboardEvent } from 'react'
-import { VIEW_TABS, type ViewTab } from '../store/state.js'
+import type { ViewTab } from '../store/state.js'
 import { tabForKey } from './tab-keys.js'
 
 export const TAB_LABELS: Record<ViewTab, string> = {
+  dashboard: 'Dashboard',
   lending: 'Lending', borrowing: 'Borrowing', network: 'Network', settings: 'Settings'
 }
 
 export const tabId = (tab: ViewTab): string => `tab-${tab}`
 export const panelId = (tab: ViewTab): string => `panel-${tab}`
 
-export function ViewTabs ({ tab, onSelect }: { tab: ViewTab, onSelect: (tab: ViewTab) => void }): React.JSX.Element {
+export function ViewTabs ({ tabs, tab, onSelect }: { tabs: readonly ViewTab[], tab: ViewTab, onSelect: (tab: ViewTab) => void }): React.JSX.Element {
   const refs = useRef(new Map<ViewTab, HTMLButtonElement>())
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
-    const next = tabForKey(e.key, tab)
+    const next = tabForKey(e.key, tab, tabs)
     if (next === undefined) return
     e.preventDefault()
     onSelect(next)
@@ -21,7 +22,7 @@ export function ViewTabs ({ tab, onSelect }: { tab: ViewTab, onSelect: (tab: Vie
   }
   return (
     <div role='tablist' aria-label='Views' aria-orientation='vertical' className='tabs' onKeyDown={onKeyDown}>
-      {VIEW_TABS.map((t) => (
+      {tabs.map((t) => (
         <button
           key={t}
           ref={(el) => { if (el !== null) refs.current.set(t, el); else refs.current.delete(t) }}

@@ -134,7 +134,9 @@ export function createAppStore (api: Transport): AppStore {
           if (task?.status === 'queued') void actions.refreshWhy()
         }
       },
-      refreshStatus: () => fetchInto('status', () => api.status()),
+      // A control peer opens on its Dashboard (first tab), unless the user already chose a view.
+      refreshStatus: () => fetchInto('status', () => api.status(), (status) =>
+        status.role === 'control' && get().status.data === undefined && get().tab === 'lending' ? { tab: 'dashboard' } : {}),
       refreshLending: (sample = false) => fetchInto('lending', () => api.sharing(), (lending) =>
         sample ? { history: pushSample(get().history, sampleOf(lending, Date.now())) } : {}),
       refreshTasks: async () => {

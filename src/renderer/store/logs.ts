@@ -59,7 +59,8 @@ export function appendLogLines (log: TaskLog, incoming: readonly LogLine[], cap 
   return { ...log, buffer, start, count, dropped: log.dropped + excess }
 }
 
-const lineKey = (l: LogLine): string => `${l.epoch}\u0000${l.at}\u0000${l.stream}\u0000${l.line}`
+/** Identifies a line for de-duplication (a replayed buffer, a snapshot overlapping live lines). */
+export const lineKey = (l: LogLine): string => `${l.epoch}\u0000${l.at}\u0000${l.stream}\u0000${l.line}`
 
 /**
  * The candidates that `held` does not already contain, compared as a multiset (a line printed

@@ -7,8 +7,14 @@ import type { TaskLog } from './logs.js'
 import { emptyResource, type Resource } from './resource.js'
 import type { HeldSince, TaskMap } from './tasks.js'
 
+/** The views every peer shows. */
 export const VIEW_TABS = ['lending', 'borrowing', 'network', 'settings'] as const
-export type ViewTab = typeof VIEW_TABS[number]
+/** A control peer adds its dashboard. */
+export type ViewTab = 'dashboard' | typeof VIEW_TABS[number]
+
+/** The tabs, in order, for a peer of this role: a control peer's dashboard comes first. */
+export const tabsFor = (role: StatusResponse['role'] | undefined): readonly ViewTab[] =>
+  role === 'control' ? ['dashboard', ...VIEW_TABS] : VIEW_TABS
 
 /** Feedback on something the user did (a cancel, a hand-back), shown until replaced or dismissed. */
 export interface Notice { kind: 'info' | 'error', text: string }

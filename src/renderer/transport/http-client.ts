@@ -4,11 +4,13 @@ import type {
   ApiEvent, CancelTaskResponse, HandBackResponse, MCloudApi, OrgKeyView, PeerConfigView, PeerView, StatusResponse,
   StopNowResponse, SubmitTaskResponse, TaskLogsResponse, TaskView
 } from '../../shared/api.js'
+import type { ControlApi, ControlJobDetail, ControlNodeView, ControlSummary, JobRow } from '../../shared/control-api.js'
 import type { LendingView, WhyResponse } from '../../shared/sharing.js'
 import { ApiError, errorFromBody } from './errors.js'
 import { EventSocket } from './event-socket.js'
 import type { Link } from './link.js'
-import { EVENTS_PATH, routeCall, type HttpRouteName } from './routes.js'
+import { openLogStream, type LogStreamHandle, type LogStreamInit } from './log-stream.js'
+import { EVENTS_PATH, logStreamPath, routeCall, type HttpRouteName } from './routes.js'
 
 export interface HttpClientInit {
   /** e.g. http://127.0.0.1:4312 (location.origin) */
@@ -20,8 +22,17 @@ export interface HttpClientInit {
   timeoutMs?: number
 }
 
+/** What the dashboard reads from a control peer (the Prometheus text is for scrapers, not the UI). */
+export type ControlReadApi = Omit<ControlApi, 'metrics'>
+
+/** Follows one task's log through the relay; the handle stops it. */
+export type LogStreamOpener = (taskId: string, handlers: Omit<LogStreamInit, 'url'>) => LogStreamHandle
+
 export interface HttpClient extends MCloudApi {
   retryNow: () => void
+  /** CONTROL_ROUTES: answered by a control peer only (404 elsewhere, 503 while its database opens). */
+  control: ControlReadApi
+  openLogStream: LogStreamOpener
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -38,9 +49,9 @@ export function createHttpClient (init: HttpClientInit): HttpClient {
     return new ApiError('UnauthorizedError', 'this page needs its access token', undefined, 401)
   }
 
-  async function call<T> (name: HttpRouteName, params?: Record<string, string>, body?: unknown): Promise<T> {
+  async function call<T> (name: HttpRouteName, params?: Record<string, string>, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
     if (token === undefined) throw unauthorized()
-    const { method, path } = routeCall(name, params)
+    const { method, path } = routeCall(name, params, query)
     let res: Response
     try {
       res = await fetch(base + path, {
@@ -69,8 +80,9 @@ export function createHttpClient (init: HttpClientInit): HttpClient {
     throw errorFromBody(parsed, res.status)
   }
 
+  const wsUrl = (path: string): string => `${base.replace(/^http/, 'ws')}${path}?token=${encodeURIComponent(token ?? '')}`
   const events = new EventSocket({
-    url: `${base.replace(/^http/, 'ws')}${EVENTS_PATH}?token=${encodeURIComponent(token ?? '')}`,
+    url: wsUrl(EVENTS_PATH),
     onEvent: (event) => { for (const l of [...listeners]) l(event) },
     onOpenChange: (open) => { link.update({ eventsOpen: open }) }
   })
@@ -104,6 +116,15 @@ export function createHttpClient (init: HttpClientInit): HttpClient {
         if (listeners.size === 0) events.stop()
       }
     },
-    retryNow: () => { events.retryNow() }
+    retryNow: () => { events.retryNow() },
+    control: {
+      summary: () => call<ControlSummary>('controlSummary'),
+      jobs: (query) => call<JobRow[]>('controlJobs', {}, undefined, {
+        status: query.status, limit: query.limit === undefined ? undefined : String(query.limit)
+      }),
+      job: (taskId) => call<ControlJobDetail>('controlJob', id(taskId)),
+      nodes: () => call<ControlNodeView[]>('controlNodes')
+    },
+    openLogStream: (taskId, handlers) => openLogStream({ ...handlers, url: wsUrl(logStreamPath(taskId)) })
   }
 }

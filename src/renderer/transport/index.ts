@@ -1,12 +1,14 @@
 // The renderer's one way to the peer: the desktop bridge when present, else the web client.
 import type { MCloudApi } from '../../shared/api.js'
 import { findBridge, wrapBridge } from './bridge.js'
-import { createHttpClient } from './http-client.js'
+import { createHttpClient, type ControlReadApi, type LogStreamOpener } from './http-client.js'
 import { Link, type LinkState } from './link.js'
 import { takeToken } from './token.js'
 
 export { ApiError, fieldMessage, isUnauthorized, isUnreachable, toApiError } from './errors.js'
+export type { ControlReadApi, LogStreamOpener } from './http-client.js'
 export type { LinkState } from './link.js'
+export type { LogStreamState } from './log-stream.js'
 
 export interface Transport extends MCloudApi {
   readonly kind: 'desktop' | 'web'
@@ -15,6 +17,13 @@ export interface Transport extends MCloudApi {
   onLink: (listener: (state: LinkState) => void) => () => void
   /** Reconnects the event stream now instead of after the back-off wait. */
   retryNow: () => void
+  /**
+   * The control peer's read API, in web mode only: the desktop bridge carries no control routes,
+   * and a desktop peer is never a control peer (its status says role 'peer').
+   */
+  control: ControlReadApi | undefined
+  /** The live log relay (WS /api/tasks/:id/logs), in web mode only. */
+  openLogStream: LogStreamOpener | undefined
 }
 
 export function createTransport (): Transport {
@@ -28,7 +37,9 @@ export function createTransport (): Transport {
       kind: 'desktop',
       link: () => link.state,
       onLink: (listener) => link.subscribe(listener),
-      retryNow: () => {}
+      retryNow: () => {},
+      control: undefined,
+      openLogStream: undefined
     }
   }
   const client = createHttpClient({ base: location.origin, token: takeToken(), link })
