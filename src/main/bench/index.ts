@@ -3,13 +3,14 @@
 // (scripts read that line). Bad input: one line naming the experiment or flag, exit code 2.
 import { BenchUsageError } from './args.js'
 import type { Experiment } from './experiment.js'
-import { summaryLine, writeResults } from './results.js'
+import { companionPaths, summaryLine, writeResults } from './results.js'
 
 // Loaded lazily so one experiment's imports (and its start-up cost) never burden another.
 // New experiments (scale, chaos, partition, throughput, spof, transfer) add one line each.
 const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
   claim: async () => (await import('./claim-command.js')).claimExperiment,
-  latency: async () => (await import('./latency-command.js')).latencyExperiment
+  latency: async () => (await import('./latency-command.js')).latencyExperiment,
+  spof: async () => (await import('./spof-command.js')).spofExperiment
 }
 
 const EXIT_USAGE = 2
@@ -32,6 +33,7 @@ async function main (argv: string[]): Promise<number> {
   const summaries = await experiment.run(rest, line => { process.stdout.write(line + '\n') })
   const path = await writeResults(name, rest, startedAt, summaries)
   process.stdout.write(`\nresults written to ${path}\n`)
+  for (const c of companionPaths(path, summaries)) process.stdout.write(`${c.file.ext} written to ${c.path}\n`)
   process.stdout.write(summaryLine(summaries) + '\n')
   // A configuration that could not be measured carries `error`: the run is a failure.
   return summaries.some(s => 'error' in s) ? 1 : 0

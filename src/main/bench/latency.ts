@@ -259,7 +259,7 @@ export async function bareDockerRun (image: string, cmd: string): Promise<{ done
 }
 
 /** No registry is reachable here: a missing image would only fail every run after a pull timeout. */
-async function requireLocalImage (image: string): Promise<void> {
+export async function requireLocalImage (image: string): Promise<void> {
   try {
     await execFileAsync('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeout: 30_000 })
   } catch (err) {
@@ -269,7 +269,7 @@ async function requireLocalImage (image: string): Promise<void> {
 }
 
 /** Every peer knows every other provider's meta and that its Docker executor is up. */
-async function everyoneSeesProviders (peers: Peer[], providers: Peer[]): Promise<boolean> {
+export async function everyoneSeesProviders (peers: Peer[], providers: Peer[]): Promise<boolean> {
   for (const p of peers) {
     const views = await p.peers()
     const ok = providers.every(q => q === p || views.some(v => v.peerId === q.peerId && v.meta?.dockerOk === true))

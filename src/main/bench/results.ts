@@ -13,6 +13,24 @@ export function machineInfo (): object {
   return { cpus: list.length, cpuModel: list[0]?.model ?? 'unknown', totalMemMb: Math.round(totalmem() / 2 ** 20), node: process.version, platform: `${process.platform}-${process.arch}` }
 }
 
+/**
+ * Files written next to the JSON with its base name (a chart: <experiment>-<time>.svg). A symbol key,
+ * so JSON.stringify leaves them out of the summary.
+ */
+export const COMPANION_FILES = Symbol('companion files')
+export interface CompanionFile { ext: string, content: string }
+
+export function withCompanions<T extends object> (summary: T, files: CompanionFile[]): T {
+  return Object.assign(summary, { [COMPANION_FILES]: files })
+}
+
+/** Where the summaries' companion files go: one summary → <base>.<ext>; several → <base>-<i>.<ext>. */
+export function companionPaths (jsonPath: string, summaries: object[]): Array<{ path: string, file: CompanionFile }> {
+  const base = jsonPath.replace(/\.json$/, '')
+  return summaries.flatMap((s, i) => ((s as { [COMPANION_FILES]?: CompanionFile[] })[COMPANION_FILES] ?? [])
+    .map(file => ({ path: `${base}${summaries.length === 1 ? '' : `-${i}`}.${file.ext}`, file })))
+}
+
 /** One summary → that object; several → an array (one line either way). */
 export function summaryLine (summaries: object[]): string {
   return JSON.stringify(summaries.length === 1 ? summaries[0] : summaries)
@@ -24,5 +42,6 @@ export async function writeResults (experiment: string, argv: string[], startedA
   await mkdir(dirname(path), { recursive: true })
   const body = { command: `npm run bench -- ${[experiment, ...argv].join(' ')}`, startedAt: startedAt.toISOString(), machine: machineInfo(), results: summaries }
   await writeFile(path, JSON.stringify(body, null, 2) + '\n')
+  for (const c of companionPaths(path, summaries)) await writeFile(c.path, c.file.content)
   return path
 }

@@ -34,6 +34,8 @@ export interface TestbedInit {
 
 export interface Testbed {
   peers: Peer[]
+  /** The organisation key every peer uses: a peer started outside the testbed (another process) joins with it. */
+  orgKeyFile: string
   /** Peers whose routing table still held fewer than 3 peers when the start-up wait gave up. */
   shortOfPeers: number
   /** Abrupt death: nothing the peer does after this moment reaches anyone. */
@@ -135,6 +137,7 @@ export async function startTestbed (init: TestbedInit): Promise<Testbed> {
 
   return {
     peers,
+    orgKeyFile,
     shortOfPeers,
     kill: async (peer) => {
       // Transports first: the peer's heartbeats, commits and hand-backs from here on reach nobody,
