@@ -5,53 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ControlApi, ControlJobsQuery, ControlNodeView, ControlSummary, JobRow } from '../../shared/control-api.js'
-import { controlMetrics } from '../control/control-metrics.js'
-import { InvalidQueryError, UnknownTaskError } from '../control/errors.js'
 import { ApiClientError } from './errors.js'
 import { createApiClient } from './client.js'
 import { createFakeApi } from './fake-api.test-helper.js'
+import { fakeControl, JOB, NODES, SUMMARY, TASK } from './fake-control.test-helper.js'
 import { startApiServer, type ApiServer } from './server.js'
-
-const TASK = 'a'.repeat(64)
-const NOW = 1_700_000_000_000
-
-const SUMMARY: ControlSummary = {
-  tasks: 3, byStatus: { succeeded: 2, running: 1 }, successRate: 1, nodes: 2, nodesAlive: 1,
-  recovery: { count: 1, p50Ms: 3500, p95Ms: 3500, maxMs: 3500 },
-  database: { kind: 'pglite', up: true, queued: 0, dropped: 0, written: 42, lastReconcileAt: NOW },
-  generatedAt: NOW
-}
-
-const node = (name: string, alive: boolean): ControlNodeView => ({
-  peerId: `12D3KooW${name}`, name, version: '0.1.0', cores: 4, idleCpuPct: 75, freeMemMb: 1000, lendableCpu: 2.5,
-  lendableMemMb: 2048, sharing: 'on', dockerOk: true, allowNetwork: false, runningTasks: 1, seq: 3, sigHash: 'ab',
-  updatedAt: NOW, lastSeen: NOW, alive,
-  utilisation: { windowMin: 60, samples: 2, avgIdleCpuPct: 70, avgRunningTasks: 1, avgLentShare: 0.25 },
-  tasks: { running: 1, succeeded: 2, failed: 0 }
-})
-// A name with every character the exposition format must escape in a label value.
-const NODES = [node('desk "A" \\ 1\nsecond line', true), node('gone', false)]
-
-/** Remembers the queries it was asked, answers like the real one (InvalidQueryError for a bad filter). */
-function fakeControl (): ControlApi & { queries: ControlJobsQuery[] } {
-  const queries: ControlJobsQuery[] = []
-  return {
-    queries,
-    summary: async () => SUMMARY,
-    jobs: async (q) => {
-      queries.push(q)
-      if (q.limit === 999) throw new InvalidQueryError('limit', 'limit must be a whole number from 1 to 500')
-      return [{ id: TASK, status: 'succeeded' } as JobRow]
-    },
-    job: async (id) => {
-      if (id !== TASK) throw new UnknownTaskError(id)
-      return { job: { id: TASK, status: 'succeeded' } as JobRow, events: [], recoveries: [] }
-    },
-    nodes: async () => NODES,
-    metrics: async () => controlMetrics(SUMMARY, { ...SUMMARY.recovery, sumMs: 3500 }, NODES)
-  }
-}
 
 let dataDir: string
 let server: ApiServer
@@ -129,7 +87,7 @@ describe('queries', () => {
   it('passes status and limit on to the jobs query', async () => {
     const res = await call('/api/control/jobs?status=running&limit=5')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual([{ id: TASK, status: 'succeeded' }])
+    expect(await res.json()).toEqual([JOB])
     expect(control!.queries).toEqual([{ status: 'running', limit: 5 }])
   })
 

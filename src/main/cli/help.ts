@@ -14,6 +14,7 @@ Commands:
   serve     the same peer, with its UI in a browser on this machine (prints the URL)
   ui-url    print the URL of the running peer's web UI (token included)
   control   run a control peer: mirrors every task and node into PostgreSQL (or embedded PGlite)
+  report    the control peer's report: tasks by status, success rate, nodes, recovery times, jobs
   status    show this peer: id, addresses, API, organisation key
   peers     list known peers and what they lend
   submit    submit a container task
@@ -166,6 +167,18 @@ ${JSON_FLAG}`,
 Stops a task running on this machine and gives it back to the pool, so another peer runs it now.
 
 Options:
+${DATA_DIR}
+${JSON_FLAG}`,
+
+  report: `Usage: mcloud report [options]
+
+Prints what a control peer (mcloud control) recorded: tasks by status, success rate, nodes alive
+and known, recovery times after a holder stopped (p50/p95/max), the state of its database, and
+the most recently updated jobs. DATA_DIR must be the control peer's.
+
+Options:
+  --status STATUS     only jobs in this status (queued, leased, running, succeeded, failed, cancelled)
+  --limit N           how many jobs to list, 1 to 1000 (default 20)
 ${DATA_DIR}
 ${JSON_FLAG}`,
 

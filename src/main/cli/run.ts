@@ -6,6 +6,7 @@ import { readVersion, USAGE } from './help.js'
 import { peersCommand, statusCommand } from './info.js'
 import type { CliIo } from './io.js'
 import { logsCommand } from './logs.js'
+import { reportCommand } from './report.js'
 import { handBackCommand, SETTING_FLAGS, sharingCommand, whyCommand } from './sharing.js'
 import { cancelCommand, flagForField, psCommand, submitCommand } from './tasks.js'
 import { uiUrlCommand } from './ui-url.js'
@@ -27,7 +28,8 @@ const COMMANDS: Record<string, Command> = {
   cancel: cancelCommand,
   why: whyCommand,
   sharing: sharingCommand,
-  'hand-back': handBackCommand
+  'hand-back': handBackCommand,
+  report: reportCommand
 }
 
 const wantsHelp = (argv: string[]): boolean => {
