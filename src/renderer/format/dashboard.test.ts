@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { ControlSummary, JobRow } from '../../shared/control-api.js'
+import type { ControlSummary, JobRow, TaskEventView } from '../../shared/control-api.js'
 import {
-  clockWithSeconds, databaseDownText, databaseText, formatRate, gapText, jobDurationMs, nodeName, recoveryText, shareText,
+  clockWithSeconds, collapseTransitions, databaseDownText, databaseText, formatRate, gapText, jobDurationMs, nodeName, recoveryText, shareText,
   statusCounts, statusCountsText, windowText
 } from './dashboard.js'
 
@@ -67,5 +67,19 @@ describe('dashboard figures in words', () => {
     expect(shareText(null)).toBe('—')
     expect(windowText(60)).toBe('last hour')
     expect(windowText(15)).toBe('last 15 min')
+  })
+
+  it('folds lease renewals into the transition they renew', () => {
+    const ev = (epoch: number, status: TaskEventView['status'], holder: string | null, at: number, seq = at): TaskEventView =>
+      ({ epoch, status, seq, holder, attempts: epoch, exitCode: null, error: null, updatedAt: at, observedAt: at })
+    const rows = collapseTransitions([
+      ev(0, 'queued', null, 1), ev(1, 'leased', 'P1', 2), ev(1, 'running', 'P1', 3), ev(1, 'running', 'P1', 6), ev(1, 'running', 'P1', 9),
+      // P1 stopped; P2 re-claims at epoch 2 and runs it to the end.
+      ev(2, 'running', 'P2', 20), ev(2, 'running', 'P2', 23), ev(2, 'succeeded', 'P2', 24)
+    ])
+    expect(rows.map((r) => `${r.epoch} ${r.status} ${r.holder ?? '-'} ×${r.records} ${r.firstAt}-${r.lastAt}`)).toEqual([
+      '0 queued - ×1 1-1', '1 leased P1 ×1 2-2', '1 running P1 ×3 3-9', '2 running P2 ×2 20-23', '2 succeeded P2 ×1 24-24'
+    ])
+    expect(collapseTransitions([])).toEqual([])
   })
 })

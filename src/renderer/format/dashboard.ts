@@ -1,6 +1,6 @@
 // How the control peer's figures read on the dashboard: rates, recovery times, the database's
 // state, status counts. Words, so nothing is told by colour alone.
-import type { ControlNodeView, ControlSummary, JobRow, Percentiles } from '../../shared/control-api.js'
+import type { ControlNodeView, ControlSummary, JobRow, Percentiles, TaskEventView } from '../../shared/control-api.js'
 import { TASK_STATUSES } from '../../shared/schemas.js'
 import { isTerminal } from '../../shared/task-state.js'
 import { formatDuration } from '../../shared/time-format.js'
@@ -95,4 +95,34 @@ export function jobDurationMs (job: Pick<JobRow, 'createdAt' | 'finishedAt' | 'u
   const finished = job.status !== null && isTerminal(job.status)
   const end = finished ? (job.finishedAt ?? job.updatedAt ?? now) : now
   return Math.max(0, end - job.createdAt)
+}
+
+/** Consecutive records of one holding (same epoch, status and holder) shown as one transition. */
+export interface TransitionRow {
+  epoch: number
+  status: TaskEventView['status']
+  holder: string | null
+  attempts: number
+  /** The first and the last record of the run (writers' clocks). */
+  firstAt: number
+  lastAt: number
+  /** How many records the run holds: a running task renews its lease every few seconds. */
+  records: number
+}
+
+/**
+ * task_events keeps every record, and a running task writes one per lease renewal; the people
+ * reading the history want the transitions, so renewals fold into the row they renew.
+ */
+export function collapseTransitions (events: readonly TaskEventView[]): TransitionRow[] {
+  const rows: TransitionRow[] = []
+  for (const e of events) {
+    const last = rows[rows.length - 1]
+    if (last !== undefined && last.epoch === e.epoch && last.status === e.status && last.holder === e.holder) {
+      rows[rows.length - 1] = { ...last, attempts: e.attempts, lastAt: Math.max(last.lastAt, e.updatedAt), records: last.records + 1 }
+    } else {
+      rows.push({ epoch: e.epoch, status: e.status, holder: e.holder, attempts: e.attempts, firstAt: e.updatedAt, lastAt: e.updatedAt, records: 1 })
+    }
+  }
+  return rows
 }

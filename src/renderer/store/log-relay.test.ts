@@ -19,7 +19,7 @@ describe('the live log relay, frame by frame', () => {
       // The same holder again (e.g. leased → running) is no news.
       { type: 'holder', holder: 'P1', epoch: 1, status: 'running' }
     ], nameOf, 5)
-    expect(relayStatusText(v, nameOf)).toBe('Now on desk-1 (epoch 1, running)')
+    expect(relayStatusText(v, nameOf)).toBe('Now on desk-1 (epoch 1)')
     // A re-claim: the task continues on another peer.
     v = applyRelayFrames(v, [{ type: 'holder', holder: 'P2', epoch: 2, status: 'running' }, line(3, { epoch: 2 })], nameOf, 6)
     v = applyRelayFrames(v, [{ type: 'end', status: 'succeeded', exitCode: 0, error: null }], nameOf, 7)

@@ -121,7 +121,8 @@ export function relayStatusText (view: RelayView, nameOf: (peerId: string) => st
     ? (view.connection === 'connecting' ? 'Connecting to the log relay…' : 'Waiting for the task\'s state')
     : view.holder.peerId === null
       ? `Waiting for a peer (${view.holder.status})`
-      : `Now on ${nameOf(view.holder.peerId)} (epoch ${view.holder.epoch}, ${view.holder.status})`
+      // Not its status: the relay sends a holder frame per re-claim, not per leased → running step.
+      : `Now on ${nameOf(view.holder.peerId)} (epoch ${view.holder.epoch})`
   if (view.connection === 'retrying') return `${where} · the log relay dropped, reconnecting…`
   if (view.connection === 'closed' && view.holder !== null) return `${where} · not following any more`
   return where

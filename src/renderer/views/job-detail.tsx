@@ -6,7 +6,7 @@ import type { ControlJobDetail, ControlNodeView } from '../../shared/control-api
 import { WithResource } from '../components/load-state.js'
 import { StatusBadge } from '../components/status-badge.js'
 import { VirtualLog } from '../components/virtual-log.js'
-import { clockWithSeconds, gapText, jobStatusText, nodeName } from '../format/dashboard.js'
+import { clockWithSeconds, collapseTransitions, gapText, jobStatusText, nodeName } from '../format/dashboard.js'
 import { formatCores, formatMemory } from '../format/units.js'
 import { relayStatusText } from '../store/log-relay.js'
 import { dashboardActions, useDashboard } from '../store/use-dashboard.js'
@@ -69,16 +69,18 @@ function Transitions ({ detail, nodes }: { detail: ControlJobDetail, nodes: Node
             <th scope='col'>Holder</th>
             <th scope='col' className='num'>Attempts</th>
             <th scope='col'>Time</th>
+            <th scope='col' className='num'>Records</th>
           </tr>
         </thead>
         <tbody>
-          {detail.events.map((e) => (
-            <tr key={`${e.epoch}-${e.seq}-${e.status}`}>
-              <td className='num'>{e.epoch}</td>
-              <td><StatusBadge status={e.status} /></td>
-              <td>{e.holder === null ? '—' : nodeName(e.holder, nodes)}</td>
-              <td className='num'>{e.attempts}</td>
-              <td>{clockWithSeconds(e.updatedAt, now)}</td>
+          {collapseTransitions(detail.events).map((t) => (
+            <tr key={`${t.epoch}-${t.firstAt}-${t.status}`}>
+              <td className='num'>{t.epoch}</td>
+              <td><StatusBadge status={t.status} /></td>
+              <td>{t.holder === null ? '—' : nodeName(t.holder, nodes)}</td>
+              <td className='num'>{t.attempts}</td>
+              <td>{clockWithSeconds(t.firstAt, now)}{t.lastAt > t.firstAt && ` – ${clockWithSeconds(t.lastAt, now)}`}</td>
+              <td className='num' title='A running task renews its lease every few seconds; each renewal is a record'>{t.records}</td>
             </tr>
           ))}
         </tbody>

@@ -68,7 +68,6 @@ function HistoryTable ({ jobs }: { jobs: JobRow[] }): React.JSX.Element {
             <th scope='col'>Submitter</th>
             <th scope='col'>Peer</th>
             <th scope='col' className='num'>Epoch</th>
-            <th scope='col' className='num'>Attempts</th>
             <th scope='col' className='num'>Duration</th>
             <th scope='col' className='num'>Exit</th>
             <th scope='col'>Updated</th>
@@ -84,11 +83,10 @@ function HistoryTable ({ jobs }: { jobs: JobRow[] }): React.JSX.Element {
               <tr key={j.id} className={j.id === selected ? 'selected' : undefined} aria-current={j.id === selected ? 'true' : undefined}>
                 <td><code title={j.id}>{short}</code></td>
                 <td>{j.status === null ? <span className='badge'>unknown</span> : <StatusBadge status={j.status} />}</td>
-                <td>{j.image ?? '—'}</td>
+                <td className='cell-clip' title={j.image ?? undefined}>{j.image ?? '—'}</td>
                 <td>{j.submitterName ?? (j.submitter === null ? '—' : nodeName(j.submitter, nodes))}</td>
                 <td>{j.holder === null ? '—' : nodeName(j.holder, nodes)}</td>
                 <td className='num'>{j.leaseToken ?? '—'}</td>
-                <td className='num'>{j.attempts ?? '—'}</td>
                 <td className='num'>{duration === undefined ? '—' : formatDuration(duration)}</td>
                 <td className='num'>{j.exitCode ?? '—'}</td>
                 <td>{updated === null ? '—' : clockWithSeconds(updated, now)}</td>
