@@ -17,14 +17,20 @@ export const CONTROL_ROUTES = {
 /**
  * WebSocket on every peer (not only the control peer): a task's log from whichever peer runs it,
  * following it across re-claims. The same path answers a plain GET with the buffered lines
- * (API_ROUTES.taskLogs). Server → client frames are LogStreamFrame JSON texts.
+ * (API_ROUTES.taskLogs). Server → client messages are LogStreamFrame JSON texts: one frame, or an
+ * array of the frames that came within a few milliseconds (a log flood is not one message per line).
+ * Auth as /api/events: the bearer header or ?token=; a refused upgrade is 401/403, and a peer
+ * serving no relay answers the upgrade with 404.
  */
 export const TASK_LOG_STREAM_ROUTE = 'WS /api/tasks/:id/logs'
 
 export type LogStreamFrame =
   /** A log line (what was buffered first, then live lines as they come). */
   | { type: 'line', line: LogLine }
-  /** The task is now held (or no longer held) by this peer at this epoch: a re-claim shows as a new holder. */
+  /**
+   * The task is now held (or no longer held) by this peer at this epoch: a re-claim shows as a new
+   * holder. Always the first frame; holder is null while queued, and the peer that ran it once ended.
+   */
   | { type: 'holder', holder: string | null, epoch: number, status: TaskStatus }
   /** The task reached a terminal state; the server closes the socket after this frame (code 1000). */
   | { type: 'end', status: TaskStatus, exitCode: number | null, error: string | null }

@@ -10,6 +10,8 @@ import {
 import type { ControlJobDetail, ControlJobsQuery, ControlNodeView, ControlSummary, JobRow } from '../../shared/control-api.js'
 import type { LendingView, WhyResponse } from '../../shared/sharing.js'
 import { ApiClientError, isApiErrorName, PeerNotRunningError } from './errors.js'
+import { followTaskLogs } from './log-stream-client.js'
+import type { LogStreamFrame } from '../../shared/control-api.js'
 
 export interface ApiClientOptions {
   /** Base URL from api.json, e.g. http://127.0.0.1:4312 */
@@ -27,6 +29,11 @@ export interface EventStreamOptions {
 export interface ApiClient extends MCloudApi {
   /** Like subscribe, but resolves only once the stream is open, so no later event is missed. */
   openEvents: (listener: (event: ApiEvent) => void, options?: EventStreamOptions) => Promise<() => void>
+  /**
+   * WS /api/tasks/:id/logs: the task's log from whichever peer runs it, across re-claims, until it
+   * ends ('end' frame) or `signal` aborts. A peer that serves no relay: ApiClientError with status 404.
+   */
+  followTaskLogs: (taskId: string, onFrame: (frame: LogStreamFrame) => void, signal?: AbortSignal) => Promise<void>
   /** CONTROL_ROUTES: only a control peer answers them (404 elsewhere, 503 while its database opens). */
   controlSummary: () => Promise<ControlSummary>
   controlJobs: (query?: ControlJobsQuery) => Promise<JobRow[]>
@@ -145,6 +152,7 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
       }
     },
     openEvents,
+    followTaskLogs: async (taskId, onFrame, signal) => { await followTaskLogs(base, auth, taskId, onFrame, signal) },
     controlSummary: () => request<ControlSummary>('GET', '/api/control/summary'),
     controlJobs: (query = {}) => {
       const search = new URLSearchParams()

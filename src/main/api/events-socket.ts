@@ -99,7 +99,7 @@ export class EventsSocket {
   }
 }
 
-function refuseUpgrade (socket: Duplex, status: number, message: string): void {
+export function refuseUpgrade (socket: Duplex, status: number, message: string): void {
   const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Bad Request'
   const body = JSON.stringify({ error: { name: 'UnauthorizedError', message } })
   socket.end(

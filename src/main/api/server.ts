@@ -7,6 +7,7 @@ import { bearerToken, loadOrCreateToken, removeApiInfo, tokenMatches, writeApiIn
 import { isControlPath, runControlRoute } from './control-routes.js'
 import { errorBody, HttpError, toErrorResponse } from './errors.js'
 import { EventsSocket } from './events-socket.js'
+import { LogSocket, taskLogsPathId, type TaskLogStream } from './log-socket.js'
 import { isEventsPath, matchRoute, ROUTES_WITH_BODY, runRoute } from './routes.js'
 import { DEFAULT_UI_DIR, isUiRequest, serveUi } from './ui-files.js'
 
@@ -23,6 +24,8 @@ export interface ApiServerOptions {
   signal?: AbortSignal
   /** Folder of the built UI served at `/?token=…` (web mode). Default dist/ui; null serves no UI. */
   uiDir?: string | null
+  /** Serves WS /api/tasks/:id/logs (the live log relay). Default: none (that path answers only the plain GET). */
+  taskLogStream?: TaskLogStream
   /** Set on a control peer: its read API (undefined while its database opens). Default: not a control peer. */
   control?: () => ControlApi | undefined
 }
@@ -50,15 +53,15 @@ export async function startApiServer (api: MCloudApi, opts: ApiServerOptions): P
     return origin === undefined || allowedOrigins.has(origin)
   }
 
-  const events = new EventsSocket({
-    api,
-    authorize: (req, url) => {
-      if (!originAllowed(req)) return { ok: false, status: 403, message: 'cross-origin requests are not allowed' }
-      const presented = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined
-      if (!tokenMatches(presented, token)) return { ok: false, status: 401, message: 'missing or invalid API token' }
-      return { ok: true }
-    }
-  })
+  // WebSocket upgrades: the bearer header, or ?token= (browsers cannot set headers on a WebSocket).
+  const authorize = (req: IncomingMessage, url: URL): { ok: true } | { ok: false, status: number, message: string } => {
+    if (!originAllowed(req)) return { ok: false, status: 403, message: 'cross-origin requests are not allowed' }
+    const presented = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined
+    if (!tokenMatches(presented, token)) return { ok: false, status: 401, message: 'missing or invalid API token' }
+    return { ok: true }
+  }
+  const events = new EventsSocket({ api, authorize })
+  const logSockets = opts.taskLogStream === undefined ? undefined : new LogSocket({ stream: opts.taskLogStream, authorize })
 
   const server = createServer((req, res) => {
     const uiDir = opts.uiDir === undefined ? DEFAULT_UI_DIR : opts.uiDir
@@ -78,6 +81,11 @@ export async function startApiServer (api: MCloudApi, opts: ApiServerOptions): P
   })
   server.on('upgrade', (req, socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
+    const logTaskId = taskLogsPathId(url.pathname)
+    if (logSockets !== undefined && logTaskId !== undefined) {
+      logSockets.handleUpgrade(req, socket, head, url, logTaskId)
+      return
+    }
     if (!isEventsPath(url.pathname)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
@@ -109,7 +117,7 @@ export async function startApiServer (api: MCloudApi, opts: ApiServerOptions): P
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await events.close()
+      await Promise.all([events.close(), logSockets?.close()])
       await new Promise<void>((resolve) => {
         server.close(() => { resolve() })
         server.closeAllConnections()

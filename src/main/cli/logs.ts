@@ -1,8 +1,11 @@
-// mcloud logs TASK [--follow]: the buffered lines, then live `task:log` events until the task ends.
+// mcloud logs TASK [--follow]: the buffered lines, then live lines until the task ends: from the
+// peer's log relay (whichever peer runs the task, across re-claims), or from its events when the
+// peer serves no relay.
 import type { LogLine } from '../../shared/api.js'
 import { isTerminal } from '../../shared/task-state.js'
-import type { ApiClient } from '../api/index.js'
+import { ApiClientError, type ApiClient } from '../api/index.js'
 import { CLIENT_OPTIONS, CliError, parseCommandArgs, resolveDataDir } from './args.js'
+import { shortPeerId } from './format.js'
 import { connect, printJson, type CliIo } from './io.js'
 import { checkTaskArg, resolveTaskId } from './tasks.js'
 
@@ -20,8 +23,30 @@ export async function logsCommand (argv: string[], io: CliIo): Promise<number> {
     else for (const line of logs.lines) printLine(io, line, false)
     return 0
   }
-  await followLogs(client, taskId, io, json)
+  if (!await followRelay(client, taskId, io, json)) await followLogs(client, taskId, io, json)
   return 0
+}
+
+/**
+ * Follows the task through the peer's log relay; a re-claim is told on stderr (not with --json,
+ * which prints only LogLines). False when the peer serves no relay.
+ */
+async function followRelay (client: ApiClient, taskId: string, io: CliIo, json: boolean): Promise<boolean> {
+  let frames = 0
+  try {
+    await client.followTaskLogs(taskId, (frame) => {
+      if (frame.type === 'line') printLine(io, frame.line, json)
+      // The first frame says where the task is now; later ones are news.
+      else if (frame.type === 'holder' && frames > 0 && frame.holder !== null && !json) {
+        io.stderr.write(`[mcloud] epoch ${frame.epoch}: ${frame.status} on ${shortPeerId(frame.holder)}\n`)
+      }
+      frames++
+    }, io.signal)
+    return true
+  } catch (err) {
+    if (err instanceof ApiClientError && err.status === 404) return false
+    throw err
+  }
 }
 
 /** One line per log line; stdout to stdout, stderr and peer messages to stderr (like docker logs). */

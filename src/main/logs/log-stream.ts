@@ -70,16 +70,28 @@ export class LogStreamService {
     }
   }
 
-  /** Submitter side: follows `taskId` on `peer`, calling `onLine` for each line, until the run ends. */
-  async follow (peer: PeerId, taskId: string, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Follower side: follows `taskId` on `peer`, calling `onLine` for each line, until the run ends.
+   * Resolves true when the holder said the run ended, false when the stream just stopped.
+   */
+  async follow (peer: PeerId, taskId: string, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<boolean> {
     // A relayed (limited) connection is fine for a log stream until the direct one is up.
     const stream = await this.c.node.dialProtocol(peer, LOG_PROTOCOL, { signal, runOnLimitedConnection: true })
-    await send(stream, frame({ taskId }))
-    for await (const text of lines(stream, 64 * 1024)) {
-      const value = JSON.parse(text) as LogLine | { end: true }
-      if ('end' in value) break
-      if (value.taskId === taskId && typeof value.line === 'string') onLine(value)
+    // Aborting also ends a stream whose holder went silent without closing it.
+    const onAbort = (): void => { stream.abort?.(new Error('log follow aborted')) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let ended = false
+    try {
+      await send(stream, frame({ taskId }))
+      for await (const text of lines(stream, 64 * 1024)) {
+        const value = JSON.parse(text) as LogLine | { end: true }
+        if ('end' in value) { ended = true; break }
+        if (value.taskId === taskId && typeof value.line === 'string') onLine(value)
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
     }
     await stream.close().catch(() => {})
+    return ended
   }
 }

@@ -24,6 +24,7 @@ import { lockDataDir } from './data-dir.js'
 import { ApiError } from './errors.js'
 import { GossipChannel } from './gossip.js'
 import { PeerDirectory } from './peer-directory.js'
+import { createPeerLogRelay } from './peer-log-relay.js'
 import { Lending } from './lending.js'
 import { readSavedConfig } from './saved-config.js'
 import { settingsApi } from './settings-api.js'
@@ -165,18 +166,10 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       })
     }
   })
-  // My task started on another peer: follow its output there and keep a copy here.
-  const following = new Set<string>()
-  const followRemote = (taskId: string, holder: string, epoch: number): void => {
-    const key = `${taskId}@${epoch}`
-    if (following.has(key) || holder === peerId || logs.lines(taskId).some(l => l.epoch === epoch)) return
-    following.add(key)
-    void logStream.follow(peerIdFromString(holder), taskId, line => {
-      if (line.epoch !== epoch) return
-      bus.emit({ type: 'task:log', line: logs.append(line) })
-    }).catch(() => {}).finally(() => { following.delete(key) })
-  }
-  const tasks = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: followRemote })
+  // A task's output from whichever peer runs it: the copy of my tasks' runs kept here, and the
+  // live stream of any task for API clients (WS /api/tasks/:id/logs).
+  const relay = createPeerLogRelay({ peerId, logs, bus, logStream, tasks: () => tasks })
+  const tasks = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: (taskId, holder, epoch) => { relay.keepCopy(taskId, holder, epoch) } })
   onBetter = rec => {
     config.onRecord?.(rec)
     if (rec.parsed.kind === 'node-meta') {
@@ -199,7 +192,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   gossip.start()
   stops.push(() => { gossip.stop() })
   await logStream.start()
-  stops.push(async () => { await logStream.stop() })
+  stops.push(async () => { relay.stop(); await logStream.stop() })
 
   // 3. peers appearing: a peer that was alone republishes the records it kept locally; every new
   // peer's task index is read so late joiners learn open work
@@ -352,7 +345,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // 7. local API last: once it answers, everything behind it works
   let api: ApiServer | undefined
   if (config.apiPort !== null) {
-    api = await startApiServer(peerApi, { dataDir: config.dataDir, port: config.apiPort ?? 0, peerId, control: config.control })
+    api = await startApiServer(peerApi, { dataDir: config.dataDir, port: config.apiPort ?? 0, peerId, control: config.control,
+      taskLogStream: async (taskId, onFrame, signal) => { await relay.stream(taskId, onFrame, signal) } })
     stops.push(async () => { await api?.close() })
   }
 
