@@ -75,6 +75,19 @@ ON CONFLICT (peer_id) DO UPDATE SET
 WHERE EXCLUDED.seq > n.seq OR (EXCLUDED.seq = n.seq AND EXCLUDED.sig_hash < n.sig_hash)
 RETURNING n.peer_id`
 
+// A finished task's figures, recomputed from its whole event history (so replays and late events
+// converge on the same values; a row that is no longer terminal loses them): wait = submission → first lease, run = the final run's first
+// 'running' → the result, total = submission → result (writers' clocks), holders = peers that held it.
+const ms = (a: string, b: string): string => `round((extract(epoch from ${a}) - extract(epoch from ${b})) * 1000)::bigint`
+const REFRESH_METRICS = `
+UPDATE demand_jobs AS j SET metrics = CASE WHEN j.terminal THEN jsonb_build_object(
+  'waitMs', (SELECT ${ms('min(e.updated_at)', 'j.created_at')} FROM task_events e WHERE e.task_id = j.id AND e.status IN ('leased', 'running')),
+  'runMs', (SELECT ${ms('j.finished_at', 'min(e.updated_at)')} FROM task_events e WHERE e.task_id = j.id AND e.epoch = j.lease_token AND e.status = 'running'),
+  'totalMs', ${ms('j.finished_at', 'j.created_at')},
+  'holders', (SELECT count(DISTINCT e.holder) FROM task_events e WHERE e.task_id = j.id AND e.status IN ('leased', 'running')),
+  'epochs', j.lease_token) END
+WHERE j.id = $1 AND (j.terminal OR j.metrics IS NOT NULL)`
+
 export interface StoreSummary {
   tasks: number
   byStatus: Record<string, number>
@@ -96,6 +109,7 @@ export class ControlStore {
       taskId, spec.submitter, spec.submitterName, spec.image, JSON.stringify(spec.command), spec.cpu, spec.memoryMb,
       spec.timeoutSec, spec.maxAttempts, spec.retryOnFailure, spec.network, spec.createdAt
     ])
+    await this.db.query(REFRESH_METRICS, [taskId])
   }
 
   /**
@@ -108,6 +122,8 @@ export class ControlStore {
       state.resultCid, sigHash, state.updatedAt, observedAt, state.specHash, state.submitter,
       statusRank(state.status), isTerminal(state.status), state.ttlMs / 1000
     ])
+    // Also when the row did not move: a late event of a finished task still counts in its figures.
+    await this.db.query(REFRESH_METRICS, [state.taskId])
     return rows.length > 0
   }
 

@@ -99,8 +99,14 @@ const V1_INITIAL: readonly string[] = [
   )`
 ]
 
+// The dashboard's per-node figures select tasks by holder.
+const V2_HOLDER_INDEX: readonly string[] = [
+  'CREATE INDEX demand_jobs_holder ON demand_jobs (holder)'
+]
+
 export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'initial schema', statements: V1_INITIAL }
+  { version: 1, name: 'initial schema', statements: V1_INITIAL },
+  { version: 2, name: 'index tasks by holder', statements: V2_HOLDER_INDEX }
 ]
 
 // Any constant works; it only has to be the same in every control peer sharing one server.

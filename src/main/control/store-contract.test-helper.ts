@@ -154,6 +154,24 @@ export function controlStoreContract (getDb: () => ControlDb, opts: ContractOpti
     expect(await s.job('f'.repeat(64))).toBeUndefined()
   })
 
+  it('a finished task carries its figures, the same whatever order its records and spec arrived in', async () => {
+    const s = store()
+    // Variant 3: its first holder dies and a second one finishes it (6 records, 50 ms apart).
+    const life = lifecycle(3)
+    const expected = { waitMs: 103_097, runMs: 50, totalMs: 103_297, holders: 2, epochs: 2 }
+    for (const order of [life, [...life].reverse(), shuffled(life, 7)]) {
+      await clearTables(getDb())
+      const specFirst = order !== life
+      if (specFirst) await s.applySpec(taskIdOf(3), specOf(3))
+      await applyAll(s, order)
+      if (!specFirst) await s.applySpec(taskIdOf(3), specOf(3))
+      expect((await s.job(taskIdOf(3)))?.metrics).toEqual(expected)
+    }
+    // An unfinished task has none yet.
+    await applyAll(s, lifecycle(10).slice(0, 3))
+    expect((await s.job(taskIdOf(10)))?.metrics).toBeNull()
+  })
+
   it('openTaskIds lists unfinished tasks (and spec-only ones), never terminal ones', async () => {
     const s = store()
     await clearTables(getDb())
