@@ -62,7 +62,16 @@ Build the UI first with 'npm run build:ui' ('npm run serve' does both).`,
 Runs an observing peer (it runs no tasks) that mirrors every task and node record it sees into a
 database, for reports. Without --db (or DATABASE_URL) it uses embedded PostgreSQL (PGlite) in
 DATA_DIR/control-db. Never needed for a task to run: stop it any time; it catches up at restart.
-Takes the same options as 'mcloud agent'.`,
+If the database goes away it keeps observing, buffers what it sees and catches up when it returns.
+Takes the same options as 'mcloud agent'.
+
+Its API (the URL it prints, bearer token in DATA_DIR/api-token) also serves:
+  /?token=…                  the dashboard: tasks, history, live logs, nodes, recovery times
+  GET /api/control/summary   tasks by status, success rate, nodes, recovery p50/p95/max, database
+  GET /api/control/jobs      ?status=&limit=1..1000; /api/control/jobs/ID: transitions, recoveries
+  GET /api/control/nodes     nodes with their last-hour utilisation
+  GET /metrics               Prometheus text (send the token: authorization credentials_file)
+'mcloud report' prints the summary and latest jobs.`,
 
   'ui-url': `Usage: mcloud ui-url [options]
 
