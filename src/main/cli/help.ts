@@ -129,7 +129,8 @@ ${JSON_FLAG}`,
 Prints a task's output. TASK is a task id or a unique prefix of at least 6 characters.
 
 Options:
-  -f, --follow        keep streaming until the task succeeds, fails or is cancelled
+  -f, --follow        keep streaming until the task succeeds, fails or is cancelled, from whichever
+                      peer runs it (a re-claim by another peer is followed and noted on stderr)
 ${DATA_DIR}
 ${JSON_FLAG}`,
 
