@@ -96,15 +96,18 @@ export function describeSpof (s: SpofSummary): string[] {
     '',
     `== spof: ${s.providers} providers × ${s.slotsPerProvider} slot(s), ${s.tasks} tasks of ${s.taskSec.min}–${s.taskSec.max} s, executor ${s.executor} (${s.image}), lease ttl ${s.leaseTtlMs} ms, database ${s.database}`,
     `   control peer       started in ${formatMs(s.controlStartMs)}; SIGKILLed at ${sec(s.killedAtSec)}, restarted at ${sec(s.restartedAtSec)}, its API answering at ${sec(s.apiBackAtSec)} (restart → API ${formatMs(s.restartToApiMs)})`,
-    `   while it was down  ${s.succeededWhileDown} tasks succeeded (observer: ${s.succeededAtKill ?? '–'} at the kill → ${s.succeededAtRestart ?? '–'} at the restart)`,
+    `   while it was down  ${s.succeededWhileDown} tasks succeeded between the SIGKILL and the restart (bracketed by the observer's reads; its count went ${s.succeededAtKill ?? '–'} → ${s.succeededAtRestart ?? '–'})`,
     `   success            ${pct(s.successRate)}  ${JSON.stringify(s.statuses)}   duplicate commits ${s.duplicateCommits}`,
     s.agreementMs === null
       ? '   agreement          NOT REACHED after the restart'
       : `   agreement          every row = the DHT-selected state ${formatMs(s.agreementMs)} after the API answered (at ${sec(s.agreementAtSec)}, ${s.openTasksAtAgreement ?? '?'} tasks still open)`,
+    `   reconciles         the control peer finished re-reading its open tasks at ${s.reconcilesAtSec.length === 0 ? '–' : s.reconcilesAtSec.map(t => `${t.toFixed(1)} s`).join(', ')}`,
     `   at the end         ${s.finalAgreement.agreeing}/${s.finalAgreement.tasks} rows agree (status, lease token = epoch, holder, seq, signature hash)`,
     `   duration           ${formatMs(s.durationMs)}   ${s.timedOut ? '(DEADLINE REACHED: not every task finished)' : '(first submit → every task terminal)'}`,
-    `   goal               ${s.goalMet ? 'MET' : 'NOT MET'}: tasks succeed while the control peer is down, 100% success, no duplicate commit, its database catches up`
+    `   goal               ${s.goalMet ? 'MET' : 'NOT MET'}: tasks succeed while the control peer is down, 100% success, no duplicate commit, its database catches up`,
+    `   machine            event-loop delay here p50 ${s.eventLoopDelayMs.p50} ms, p99 ${s.eventLoopDelayMs.p99} ms, max ${s.eventLoopDelayMs.max} ms; highest load average ${s.maxLoadAvg}`
   ]
+  for (const why of s.failures) lines.push(`   ! not succeeded: ${why}`)
   if (s.restartError !== null) lines.push(`   ! restart failed: ${s.restartError}`)
   for (const d of s.disagreements) lines.push(`   ! ${d.taskId.slice(0, 12)} ${d.field}: database ${d.db}, DHT ${d.dht}`)
   for (const d of s.duplicates) lines.push(`   ! duplicate ${d.taskId.slice(0, 12)}: ${d.commits.map(c => `${c.status}@${c.epoch} by ${c.holder.slice(-8)}`).join(', ')}`)

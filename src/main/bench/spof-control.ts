@@ -23,6 +23,8 @@ export interface ControlProcessInit {
   ttlMs: number
   /** postgres://…; default: the product default, PGlite in the data dir. */
   dbUrl?: string
+  /** Gets the process's output as it comes (the bench echoes it with MCLOUD_BENCH_DEBUG). */
+  onOutput?: (text: string) => void
 }
 
 export type ApiWait = { ok: true } | { ok: false, reason: string }
@@ -50,7 +52,11 @@ export class ControlProcess {
     this.child = child
     this.exit = undefined
     this.api = undefined
-    const keep = (chunk: Buffer): void => { this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_KEEP) }
+    const keep = (chunk: Buffer): void => {
+      const text = chunk.toString('utf8')
+      this.output = (this.output + text).slice(-OUTPUT_KEEP)
+      this.init.onOutput?.(text)
+    }
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
     this.exited = new Promise(resolve => {

@@ -1,13 +1,14 @@
 // The SPOF experiment's view of the network: one ordinary peer (the submitter) reads every task's
 // state from the DHT replicas, as any peer would, with no help from the control peer. It also
 // brackets when each task succeeded: after the last read that did not see it, before the first that did.
-import { isTerminal, type TaskStatus } from '../../shared/index.js'
+import { isTerminal } from '../../shared/index.js'
 import type { Peer } from '../peer/index.js'
 import { selectedState, type SelectedState } from './spof-agreement.js'
 
 export class DhtView {
   readonly taskIds: string[] = []
-  private readonly terminal = new Map<string, TaskStatus>()
+  /** The state last read of each task seen terminal: final, barring a commit written again at a higher seq. */
+  private readonly terminal = new Map<string, SelectedState>()
   /** Start of the last read that found the task not yet succeeded (success came after it). */
   private readonly lastNotSucceeded = new Map<string, number>()
   /** End of the first read that found the task succeeded (success came before it). */
@@ -30,11 +31,27 @@ export class DhtView {
     await Promise.all(this.taskIds.filter(id => !this.terminal.has(id)).map(async id => { await this.read(id) }))
   }
 
-  /** Fresh reads of `ids` (default all), for the agreement check. */
-  async states (ids: string[] = this.taskIds): Promise<Map<string, SelectedState | undefined>> {
+  /**
+   * The selected state of every task: fresh reads of the open ones, the last read of those already
+   * seen terminal (reading 50 finished tasks twice a second would load the very peers being
+   * measured). A row that differs from a remembered state is checked with freshStates.
+   */
+  async states (): Promise<Map<string, SelectedState | undefined>> {
+    const out = new Map<string, SelectedState | undefined>()
+    await Promise.all(this.taskIds.map(async id => { out.set(id, this.terminal.get(id) ?? await this.read(id)) }))
+    return out
+  }
+
+  /** Fresh reads of `ids` (default every task). */
+  async freshStates (ids: string[] = this.taskIds): Promise<Map<string, SelectedState | undefined>> {
     const out = new Map<string, SelectedState | undefined>()
     await Promise.all(ids.map(async id => { out.set(id, await this.read(id)) }))
     return out
+  }
+
+  /** Tasks seen terminal with a status other than succeeded. */
+  get unsuccessful (): string[] {
+    return [...this.terminal].filter(([, s]) => s.status !== 'succeeded').map(([id]) => id)
   }
 
   /** Tasks whose success is bracketed inside [from, to]: it surely happened in that window. */
@@ -48,7 +65,7 @@ export class DhtView {
   statuses (): Record<string, number> {
     const out: Record<string, number> = {}
     for (const id of this.taskIds) {
-      const s = this.terminal.get(id) ?? 'unknown'
+      const s = this.terminal.get(id)?.status ?? 'unknown'
       out[s] = (out[s] ?? 0) + 1
     }
     return out
@@ -63,7 +80,7 @@ export class DhtView {
     } catch {
       return undefined
     }
-    if (state !== undefined && isTerminal(state.status)) this.terminal.set(id, state.status)
+    if (state !== undefined && isTerminal(state.status)) this.terminal.set(id, state)
     if (state?.status === 'succeeded') {
       if (!this.firstSucceeded.has(id)) this.firstSucceeded.set(id, performance.now())
     } else if (!this.firstSucceeded.has(id)) {

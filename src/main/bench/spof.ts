@@ -4,7 +4,8 @@
 // measures how long the restarted control peer's database takes to agree with the DHT again.
 // The testbed peers are in this process: one clock (performance.now()) serves them all.
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { DockerExecutor } from '../executor/docker/index.js'
 import { ClaimObserver, type DuplicateCommit } from './claim-observer.js'
@@ -41,6 +42,8 @@ export interface SpofSample {
   dhtSucceeded: number
   /** summary.byStatus.succeeded of the control peer's database; null while it does not answer. */
   dbSucceeded: number | null
+  /** After the restart: rows equal to the DHT-selected state at the latest agreement check. */
+  dbAgreeing: number | null
   control: 'up' | 'down' | 'starting'
 }
 
@@ -67,6 +70,8 @@ export interface SpofSummary {
   /** API answering after the restart → first moment every task's row equals the DHT-selected state. */
   agreementMs: number | null
   agreementAtSec: number | null
+  /** When the control peer finished a reconcile (re-read of its open tasks), from its summary's lastReconcileAt. */
+  reconcilesAtSec: number[]
   /** Tasks still open in the DHT at that moment (their rows had to follow live heartbeats). */
   openTasksAtAgreement: number | null
   /** After every task finished: rows equal to the DHT-selected state. */
@@ -79,8 +84,14 @@ export interface SpofSummary {
   succeededWhileDown: number
   successRate: number
   statuses: Record<string, number>
+  /** Up to 5 tasks that did not succeed, with the reason the observer sees. */
+  failures: string[]
   duplicateCommits: number
   duplicates: DuplicateCommit[]
+  /** This process's event-loop delay over the run: high values mean the machine was saturated and every time here is stretched. */
+  eventLoopDelayMs: { p50: number, p99: number, max: number }
+  /** Highest 1-minute load average seen during the run (the machine has `machine.cpus` cores). */
+  maxLoadAvg: number
   /** First submit → every task terminal in the observer's view (or the deadline). */
   durationMs: number
   timedOut: boolean
@@ -96,6 +107,7 @@ const OBSERVER = 0
 const SUBMIT_CONCURRENCY = 4
 const CONTROL_START_TIMEOUT_MS = 120_000
 const AGREEMENT_POLL_MS = 500
+const PROGRESS_EVERY_MS = 10_000
 const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 const sleepUntil = async (at: number): Promise<void> => { await sleep(Math.max(0, at - performance.now())) }
 
@@ -116,7 +128,13 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
   const controlDir = await mkdtemp(join(tmpdir(), 'mcloud-spof-control-'))
   const observer = bed.peers[OBSERVER]!
   const phase = { control: 'up' as SpofSample['control'], done: false }
-  const control = new ControlProcess({ dataDir: controlDir, orgKeyFile: bed.orgKeyFile, bootstrap: observer.node.getMultiaddrs()[0]!.toString(), ttlMs: o.ttlMs, dbUrl: o.dbUrl })
+  const control = new ControlProcess({
+    dataDir: controlDir, orgKeyFile: bed.orgKeyFile, bootstrap: observer.node.getMultiaddrs()[0]!.toString(), ttlMs: o.ttlMs, dbUrl: o.dbUrl,
+    onOutput: process.env.MCLOUD_BENCH_DEBUG === undefined ? undefined : text => { process.stderr.write(text.replace(/^(?=.)/gm, 'control| ')) }
+  })
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 })
+  loopDelay.enable()
+  let maxLoadAvg = loadavg()[0]!
   try {
     const obs = new ClaimObserver()
     bed.peers.forEach(p => { obs.watch(p) })
@@ -134,16 +152,22 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
 
     const view = new DhtView(observer)
     const timeline: SpofSample[] = []
+    const reconciles = new Set<number>()
     const workStart = performance.now()
     const sec = (at: number | null): number | null => at === null ? null : Math.round((at - workStart) / 100) / 10
     const sample = async (): Promise<void> => {
       const [, db] = await Promise.all([view.refresh(), control.summary()])
-      timeline.push({ t: sec(performance.now())!, dhtSucceeded: view.succeeded, dbSucceeded: db === undefined ? null : db.byStatus.succeeded ?? 0, control: phase.control })
+      maxLoadAvg = Math.max(maxLoadAvg, loadavg()[0]!)
+      // The control peer's wall clock is this machine's: map it onto this run's seconds.
+      const reconciled = db?.database.lastReconcileAt
+      if (reconciled !== null && reconciled !== undefined) reconciles.add(sec(reconciled - Date.now() + performance.now())!)
+      timeline.push({ t: sec(performance.now())!, dhtSucceeded: view.succeeded, dbSucceeded: db === undefined ? null : db.byStatus.succeeded ?? 0, dbAgreeing: f.agreeing, control: phase.control })
     }
     const sampling = (async () => {
-      for (let k = 1; !phase.done; k++) {
+      while (!phase.done) {
         await sample()
-        await sleepUntil(workStart + k * 1000)
+        // The next whole second: a slow sample skips ticks rather than firing the missed ones at once.
+        await sleepUntil(workStart + (Math.floor((performance.now() - workStart) / 1000) + 1) * 1000)
       }
     })()
 
@@ -161,17 +185,17 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
       log(`  ${o.tasks} tasks submitted in ${((performance.now() - workStart) / 1000).toFixed(1)} s`)
     })()
 
-    // Is every row of the database the DHT-selected state? Rows that differ are read again once: a
-    // heartbeat between the DHT read and the database read is not a disagreement.
-    const check = async (): Promise<Disagreement[]> => {
+    // Is every row of the database the DHT-selected state? The DHT is read first, then the rows: a
+    // row ahead of that read (a heartbeat mirrored in between) is compared with a second read.
+    const f = { killedAt: null as number | null, restartedAt: null as number | null, apiBackAt: null as number | null, agreedAt: null as number | null, openAtAgreement: null as number | null, restartError: null as string | null, atKill: null as number | null, atRestart: null as number | null, agreeing: null as number | null }
+    const check = async (fresh = false): Promise<Disagreement[]> => {
+      const states = fresh ? await view.freshStates() : await view.states()
       const rows = await control.jobs()
-      if (rows === undefined) return [{ taskId: '*', field: 'control API', db: 'no answer', dht: '–' }]
-      const differ = disagreements(rows, await view.states())
-      if (differ.length === 0) return []
-      const again = await control.jobs()
-      return again === undefined ? differ : disagreements(again, await view.states(differ.map(d => d.taskId)))
+      const differ = rows === undefined ? [{ taskId: '*', field: 'control API', db: 'no answer', dht: '–' }] : disagreements(rows, states)
+      const out = rows === undefined || differ.length === 0 ? differ : disagreements(rows, await view.freshStates(differ.map(d => d.taskId)))
+      f.agreeing = rows === undefined ? 0 : o.tasks - out.length
+      return out
     }
-    const f = { killedAt: null as number | null, restartedAt: null as number | null, apiBackAt: null as number | null, agreedAt: null as number | null, openAtAgreement: null as number | null, restartError: null as string | null, atKill: null as number | null, atRestart: null as number | null }
     const fault = (async () => {
       await sleepUntil(workStart + o.killAtSec * 1000)
       if (phase.done) return
@@ -197,11 +221,19 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
       f.apiBackAt = performance.now()
       phase.control = 'up'
       log(`  t=${sec(f.apiBackAt)} s: its control API answers (${((f.apiBackAt - f.restartedAt) / 1000).toFixed(1)} s after the restart); checking agreement every ${AGREEMENT_POLL_MS} ms`)
+      let told = performance.now()
       await waitUntil(async () => {
         if (phase.done) return true
         await submitting.catch(() => {})
         const open = view.open
-        if ((await check()).length > 0) return false
+        const differ = await check()
+        if (differ.length > 0) {
+          if (performance.now() - told > PROGRESS_EVERY_MS) {
+            told = performance.now()
+            log(`  t=${sec(told)} s: ${f.agreeing}/${o.tasks} rows agree with the DHT (${describeDisagreements(differ)})`)
+          }
+          return false
+        }
         f.agreedAt = performance.now()
         f.openAtAgreement = open
         return true
@@ -220,8 +252,12 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
     // Let late writers show themselves: a duplicate commit could land after the observer saw a result.
     await waitUntil(() => bed.peers.every(p => p.scheduler.runningCount === 0), o.ttlMs + 2000)
     // The end state: every task finished, the database must hold exactly what the DHT selected.
-    let final: Disagreement[] = await check()
-    if (f.apiBackAt !== null) await waitUntil(async () => (final = await check()).length === 0, 60_000, AGREEMENT_POLL_MS)
+    let final: Disagreement[] = await check(true)
+    if (f.apiBackAt !== null) await waitUntil(async () => (final = await check(true)).length === 0, 60_000, AGREEMENT_POLL_MS)
+    const failures = await Promise.all(view.unsuccessful.slice(0, 5).map(async id => {
+      const t = await observer.getTask(id).catch(() => undefined)
+      return `${id.slice(0, 12)} ${t?.status ?? '?'} on ${t?.holder?.slice(-8) ?? '?'}: ${t?.error ?? `exit code ${String(t?.exitCode)}`}`
+    }))
     phase.done = true
     await sampling
     await sample()
@@ -251,6 +287,7 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
       restartToApiMs: f.apiBackAt === null || f.restartedAt === null ? null : Math.round(f.apiBackAt - f.restartedAt),
       agreementMs,
       agreementAtSec: sec(f.agreedAt),
+      reconcilesAtSec: [...reconciles],
       openTasksAtAgreement: f.openAtAgreement,
       finalAgreement: { agreeing, tasks: o.tasks },
       disagreements: final.slice(0, 5),
@@ -259,20 +296,32 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
       succeededWhileDown,
       successRate,
       statuses,
+      failures,
       duplicateCommits: duplicates.length,
       duplicates: duplicates.slice(0, 10),
       durationMs: Math.round(durationMs),
       timedOut: allDone === undefined,
       startupMs: Math.round(startupMs),
       restartError: f.restartError,
+      eventLoopDelayMs: { p50: Math.round(loopDelay.percentile(50) / 1e6), p99: Math.round(loopDelay.percentile(99) / 1e6), max: Math.round(loopDelay.max / 1e6) },
+      maxLoadAvg: Math.round(maxLoadAvg * 100) / 100,
       goalMet: succeededWhileDown > 0 && successRate === 1 && duplicates.length === 0 && agreementMs !== null && agreeing === o.tasks,
       timeline
     }
   } finally {
     // A run that failed half-way: the sampler and the fault injector must not outlive it.
     phase.done = true
+    loopDelay.disable()
     await control.stop().catch(() => {})
     await bed.stop()
     await rm(controlDir, { recursive: true, force: true })
   }
+}
+
+/** "9 differ: status 7, seq 2 — e.g. 3f2a9c01d4e5 status: database running, DHT succeeded". */
+function describeDisagreements (differ: Disagreement[]): string {
+  const byField = new Map<string, number>()
+  for (const d of differ) byField.set(d.field, (byField.get(d.field) ?? 0) + 1)
+  const e = differ[0]!
+  return `${differ.length} differ: ${[...byField].map(([k, n]) => `${k} ${n}`).join(', ')}; e.g. ${e.taskId.slice(0, 12)} ${e.field}: database ${e.db}, DHT ${e.dht}`
 }

@@ -10,6 +10,8 @@ export interface ChartSeries {
   /** [x, y] in data units; y null = no value (the line breaks there). */
   points: Array<[number, number | null]>
   dashed?: boolean
+  /** Stroke width in pixels. Default 2: a wider line drawn first stays visible under one that follows it. */
+  width?: number
 }
 
 /** A shaded x-range behind the lines, named in the legend. */
@@ -63,7 +65,7 @@ export function lineChartSvg (chart: LineChart): string {
   const plotH = height - top - MARGIN.bottom
   const values = chart.series.flatMap(s => s.points)
   // Both axes start at 0: counts and seconds since the start, where 0 means something.
-  const xTicks = niceTicks(Math.max(0, ...values.map(p => p[0]), ...bands.map(b => b.to)))
+  const xTicks = niceTicks(Math.max(0, ...values.map(p => p[0]), ...bands.map(b => b.to)), 8)
   const yTicks = niceTicks(Math.max(0, ...values.map(p => p[1] ?? 0)))
   const xMax = xTicks[xTicks.length - 1]!
   const yMax = yTicks[yTicks.length - 1]!
@@ -98,7 +100,7 @@ export function lineChartSvg (chart: LineChart): string {
   for (const s of chart.series) {
     const d = pathData(s.points.map(([px, py]) => [x(px), py === null ? null : y(py)]))
     if (d === '') continue
-    out.push(`<path d="${d}" fill="none" stroke="${xmlEscape(s.color)}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`)
+    out.push(`<path d="${d}" fill="none" stroke="${xmlEscape(s.color)}" stroke-width="${s.width ?? 2}"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`)
   }
   out.push(...placed.svg)
   out.push('</svg>')
@@ -117,7 +119,7 @@ function pathData (points: Array<[number, number | null]>): string {
   return d
 }
 
-type LegendEntry = { label: string, color: string, kind: 'line', dashed?: boolean } | { label: string, color: string, kind: 'band' }
+type LegendEntry = { label: string, color: string, kind: 'line', dashed?: boolean, width?: number } | { label: string, color: string, kind: 'band' }
 
 /** Entries left to right, wrapping to a new row when the next one would pass the plot's width. */
 function layoutLegend (entries: LegendEntry[], left: number, top: number, width: number): { rows: number, svg: string[] } {
@@ -128,7 +130,7 @@ function layoutLegend (entries: LegendEntry[], left: number, top: number, width:
     const w = 30 + e.label.length * CHAR_PX + 16
     if (x > left && x + w > left + width) { row++; x = left }
     const cy = top + row * LEGEND_ROW + LEGEND_ROW / 2
-    if (e.kind === 'line') svg.push(`<line x1="${x.toFixed(1)}" x2="${(x + 22).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="${xmlEscape(e.color)}" stroke-width="2"${e.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`)
+    if (e.kind === 'line') svg.push(`<line x1="${x.toFixed(1)}" x2="${(x + 22).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="${xmlEscape(e.color)}" stroke-width="${e.width ?? 2}"${e.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`)
     else svg.push(`<rect x="${x.toFixed(1)}" y="${cy - 6}" width="22" height="12" fill="${xmlEscape(e.color)}" stroke="#999999"/>`)
     svg.push(`<text x="${(x + 28).toFixed(1)}" y="${cy + 4}" ${FONT} font-size="12">${xmlEscape(e.label)}</text>`)
     x += w
