@@ -201,11 +201,14 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
       if (phase.done) return
       await control.kill()
       f.killedAt = performance.now()
+      // Read right after the kill and right before the restart: the window brackets tightly.
+      await view.refresh()
       f.atKill = view.succeeded
       phase.control = 'down'
       log(`  t=${sec(f.killedAt)} s: control peer SIGKILLed (${view.succeeded} tasks succeeded so far); down for ${o.downSec} s`)
       await sleepUntil(f.killedAt + o.downSec * 1000)
       if (phase.done) return
+      await view.refresh()
       f.atRestart = view.succeeded
       control.start()
       f.restartedAt = performance.now()
