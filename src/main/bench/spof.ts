@@ -201,14 +201,13 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
       if (phase.done) return
       await control.kill()
       f.killedAt = performance.now()
-      // Read right after the kill and right before the restart: the window brackets tightly.
+      // A read right after the kill: a task it finds unfinished surely finishes while the peer is down.
       await view.refresh()
       f.atKill = view.succeeded
       phase.control = 'down'
       log(`  t=${sec(f.killedAt)} s: control peer SIGKILLed (${view.succeeded} tasks succeeded so far); down for ${o.downSec} s`)
       await sleepUntil(f.killedAt + o.downSec * 1000)
       if (phase.done) return
-      await view.refresh()
       f.atRestart = view.succeeded
       control.start()
       f.restartedAt = performance.now()
