@@ -40,7 +40,9 @@ export async function writeResults (experiment: string, argv: string[], startedA
   // Colons are legal on Linux but not on every filesystem a results dir gets copied to.
   const path = join(dir, `${experiment}-${startedAt.toISOString().replace(/:/g, '-')}.json`)
   await mkdir(dirname(path), { recursive: true })
-  const body = { command: `npm run bench -- ${[experiment, ...argv].join(' ')}`, startedAt: startedAt.toISOString(), machine: machineInfo(), results: summaries }
+  // A database URL's password (bench spof --db) must not land in a results file.
+  const command = `npm run bench -- ${[experiment, ...argv].join(' ')}`.replace(/(\/\/[^:/@\s]+):[^@\s]*@/g, '$1:***@')
+  const body = { command, startedAt: startedAt.toISOString(), machine: machineInfo(), results: summaries }
   await writeFile(path, JSON.stringify(body, null, 2) + '\n')
   for (const c of companionPaths(path, summaries)) await writeFile(c.path, c.file.content)
   return path
