@@ -49,7 +49,10 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
       const row = await control.store.job(id).catch(() => undefined)
       if (best === undefined || row === undefined) return false
       const v = best.value
-      if (row.status !== v.status || row.leaseToken !== v.epoch || row.holder !== v.holder || row.seq !== v.seq || row.sigHash !== best.sigHash || row.image !== 'busybox') return false
+      if (row.status !== v.status || row.leaseToken !== v.epoch || row.holder !== v.holder || row.seq !== v.seq || row.sigHash !== best.sigHash || row.image !== 'busybox') {
+        if (process.env.DEBUG_CONTROL !== undefined) console.log(JSON.stringify({ id, v, row, up: control.mirror.databaseUp, q: control.mirror.queued, unread: control.mirror.unread }))
+        return false
+      }
     }
     return true
   }

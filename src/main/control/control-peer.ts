@@ -53,10 +53,10 @@ export async function startControlPeer (config: ControlPeerConfig): Promise<Cont
     throw err
   }
   const store = new ControlStore(db)
-  const readTask = async (taskId: string): Promise<{ state?: OpenedRecord<'task-state'>, spec?: TaskSpec }> => {
+  const readTask = async (taskId: string, withSpec: boolean): Promise<{ state?: OpenedRecord<'task-state'>, spec?: TaskSpec }> => {
     const [state, spec] = await Promise.all([
       peer.leases.readState(taskId).then(r => r.best),
-      peer.records.get<'task-spec'>(taskSpecKey(taskId)).then(r => r.best?.value)
+      withSpec ? peer.records.get<'task-spec'>(taskSpecKey(taskId)).then(r => r.best?.value) : undefined
     ])
     return { state, spec }
   }
@@ -78,13 +78,13 @@ export async function startControlPeer (config: ControlPeerConfig): Promise<Cont
   // and then periodically: a transition missed while this peer or the database was away is caught up.
   const reconcile = async (): Promise<number> => await m.reconcile()
   let reconciling: Promise<unknown> | undefined
-  const timer = setInterval(() => {
-    reconciling ??= reconcile().catch(() => 0).finally(() => { reconciling = undefined })
-  }, config.reconcileEveryMs ?? 30_000)
-  setTimeout(() => { reconciling ??= reconcile().catch(() => 0).finally(() => { reconciling = undefined }) }, 1000).unref()
+  const pass = (): void => { reconciling ??= reconcile().catch(() => 0).finally(() => { reconciling = undefined }) }
+  const timer = setInterval(pass, config.reconcileEveryMs ?? 30_000)
+  const first = setTimeout(pass, 1000)
 
   const stop = async (): Promise<void> => {
     clearInterval(timer)
+    clearTimeout(first)
     m.stop()
     await reconciling?.catch(() => {})
     await peer.stop()

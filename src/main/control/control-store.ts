@@ -138,6 +138,11 @@ export class ControlStore {
   }
 
   /** Tasks not known to be finished (including those whose state was never seen): reconcile these. */
+  async openTasks (): Promise<Array<{ id: string, hasSpec: boolean }>> {
+    const { rows } = await this.db.query<{ id: string, has_spec: boolean }>('SELECT id, image IS NOT NULL AS has_spec FROM demand_jobs WHERE NOT terminal ORDER BY id')
+    return rows.map((r) => ({ id: r.id, hasSpec: Boolean(r.has_spec) }))
+  }
+
   async openTaskIds (): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>('SELECT id FROM demand_jobs WHERE NOT terminal ORDER BY id')
     return rows.map((r) => r.id)

@@ -8,7 +8,7 @@ import type { ControlStore } from './control-store.js'
 export interface MirrorInit {
   store: ControlStore
   /** Reads a task's selected state and spec from the DHT (for reconciling). */
-  readTask: (taskId: string) => Promise<{ state?: OpenedRecord<'task-state'>, spec?: TaskSpec }>
+  readTask: (taskId: string, withSpec: boolean) => Promise<{ state?: OpenedRecord<'task-state'>, spec?: TaskSpec }>
   /** Tasks the peer knows about (its task book), so a reconcile also covers tasks the database never saw. */
   knownTaskIds: () => Promise<string[]>
   /** Records waiting while the database is away; beyond it the oldest go (reconciling recovers them). Default 50,000. */
@@ -20,6 +20,9 @@ export interface MirrorInit {
 type Item = { kind: 'spec', taskId: string, spec: TaskSpec } | { kind: 'state', rec: OpenedRecord<'task-state'>, at: number } | { kind: 'meta', rec: OpenedRecord<'node-meta'>, at: number }
 
 const RETRY_MS = 2000
+const RECONCILE_CONCURRENCY = 8
+const FOLLOW_UP_MS = 3000
+const MAX_FOLLOW_UPS = 20
 
 export class Mirror {
   private queue: Item[] = []
@@ -34,6 +37,11 @@ export class Mirror {
   private readonly specs = new Set<string>()
   private readonly fetchingSpecs = new Set<string>()
   written = 0
+  /** Tasks the last reconcile could not read from the DHT (no peer answered yet). */
+  unread = 0
+  private reconciling: Promise<number> | undefined
+  private followUpTimer: ReturnType<typeof setTimeout> | undefined
+  private followUps = 0
   dropped = 0
   /** When the last reconcile finished (this peer's clock, ms); null before the first. */
   lastReconcileAt: number | null = null
@@ -53,18 +61,50 @@ export class Mirror {
     else if (kind === 'node-meta') this.push({ kind: 'meta', rec: rec as OpenedRecord<'node-meta'>, at: Date.now() })
   }
 
-  /** Re-reads every open task (and every task the peer knows) from the DHT and writes what it finds. */
+  /**
+   * Re-reads every open task (and every task the peer knows) from the DHT and writes what it finds;
+   * returns how many rows moved. Reads run RECONCILE_CONCURRENCY at a time: one DHT read costs up
+   * to a second on a peer that has just started (or a loaded machine), and a restarted control peer
+   * must not need a minute to catch up on 50 open tasks (measured: 41 s one by one). Tasks that
+   * could not be read (no replica answered yet) are tried again FOLLOW_UP_MS later, a few times,
+   * rather than only at the next periodic pass. A call while one runs joins it.
+   */
   async reconcile (): Promise<number> {
-    const ids = new Set([...await this.c.store.openTaskIds(), ...await this.c.knownTaskIds()])
+    this.reconciling ??= this.reconcileOnce().finally(() => { this.reconciling = undefined; this.scheduleFollowUp() })
+    return await this.reconciling
+  }
+
+  private async reconcileOnce (): Promise<number> {
+    this.gap = true
+    const open = await this.c.store.openTasks()
+    for (const t of open) if (t.hasSpec) this.specs.add(t.id)
+    const ids = [...new Set([...open.map(t => t.id), ...await this.c.knownTaskIds()])]
     let n = 0
-    for (const taskId of ids) {
-      const { state, spec } = await this.c.readTask(taskId).catch(() => ({ state: undefined, spec: undefined }))
-      if (spec !== undefined) { await this.c.store.applySpec(taskId, spec); this.specs.add(taskId) }
-      if (state !== undefined && await this.c.store.applyState(state.value as TaskState, state.sigHash, Date.now())) n++
+    let unread = 0
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < ids.length && !this.stopped) {
+        const taskId = ids[next++]!
+        const { state, spec } = await this.c.readTask(taskId, !this.specs.has(taskId)).catch(() => ({ state: undefined, spec: undefined }))
+        if (spec !== undefined) { await this.c.store.applySpec(taskId, spec); this.specs.add(taskId) }
+        if (state === undefined) unread++
+        else if (await this.c.store.applyState(state.value as TaskState, state.sigHash, Date.now())) n++
+      }
     }
-    this.gap = false
+    await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, ids.length) }, worker))
+    this.unread = unread
+    this.gap = unread > 0
     this.lastReconcileAt = Date.now()
     return n
+  }
+
+  /** After a pass that left a gap (unread tasks, or it failed): another one soon, a bounded number of times. */
+  private scheduleFollowUp (): void {
+    clearTimeout(this.followUpTimer)
+    if (!this.gap) { this.followUps = 0; return }
+    if (this.stopped || !this.dbUp || this.followUps >= MAX_FOLLOW_UPS) return
+    this.followUps++
+    this.followUpTimer = setTimeout(() => { void this.reconcile().catch(() => {}) }, FOLLOW_UP_MS)
   }
 
   /** Waits until everything queued has been written (or the database is away). */
@@ -75,6 +115,7 @@ export class Mirror {
   stop (): void {
     this.stopped = true
     clearTimeout(this.retryTimer)
+    clearTimeout(this.followUpTimer)
   }
 
   private push (item: Item): void {
@@ -119,7 +160,7 @@ export class Mirror {
     this.dbUp = true
     this.c.onDbState?.(true)
     await this.drain()
-    if (this.gap && this.dbUp) await this.reconcile().catch(() => { this.gap = true })
+    if (this.gap && this.dbUp) await this.reconcile().catch(() => {})
   }
 
   private async write (item: Item): Promise<void> {
@@ -140,7 +181,7 @@ export class Mirror {
   private fetchSpec (taskId: string): void {
     if (this.fetchingSpecs.has(taskId) || this.fetchingSpecs.size > 64) return
     this.fetchingSpecs.add(taskId)
-    void this.c.readTask(taskId)
+    void this.c.readTask(taskId, true)
       .then(({ spec }) => { if (spec !== undefined) this.push({ kind: 'spec', taskId, spec }) })
       .catch(() => {})
       .finally(() => { this.fetchingSpecs.delete(taskId) })

@@ -1,0 +1,85 @@
+// The mirror's catch-up logic with a fake store and DHT: reads run side by side, a task that
+// could not be read is read again a few seconds later, and a known spec is not fetched again.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { TaskSpec, TaskState } from '../../shared/index.js'
+import type { OpenedRecord } from '../records/index.js'
+import type { ControlStore } from './control-store.js'
+import { Mirror } from './mirror.js'
+
+const state = (taskId: string): OpenedRecord<'task-state'> => ({
+  value: { taskId, status: 'succeeded', epoch: 1 } as unknown as TaskState, sigHash: `sig-${taskId}`
+} as unknown as OpenedRecord<'task-state'>)
+
+function fakeStore (open: Array<{ id: string, hasSpec: boolean }>): { store: ControlStore, applied: string[], specs: string[] } {
+  const applied: string[] = []
+  const specs: string[] = []
+  const store = {
+    openTasks: async () => open,
+    openTaskIds: async () => open.map(t => t.id),
+    applyState: async (s: TaskState) => { applied.push(s.taskId); return true },
+    applySpec: async (id: string) => { specs.push(id) }
+  } as unknown as ControlStore
+  return { store, applied, specs }
+}
+
+afterEach(() => { vi.useRealTimers() })
+
+describe('Mirror.reconcile', () => {
+  it('reads several tasks at once', async () => {
+    const ids = Array.from({ length: 16 }, (_, i) => `t${i}`)
+    const { store, applied } = fakeStore(ids.map(id => ({ id, hasSpec: true })))
+    let inFlight = 0
+    let most = 0
+    const mirror = new Mirror({
+      store,
+      knownTaskIds: async () => [],
+      readTask: async (id) => {
+        most = Math.max(most, ++inFlight)
+        await new Promise(resolve => setTimeout(resolve, 20))
+        inFlight--
+        return { state: state(id) }
+      }
+    })
+    expect(await mirror.reconcile()).toBe(16)
+    expect(applied.sort()).toEqual([...ids].sort())
+    expect(most).toBeGreaterThan(1)
+    mirror.stop()
+  })
+
+  it('fetches a spec only for tasks whose spec the database lacks', async () => {
+    const { store } = fakeStore([{ id: 'a', hasSpec: true }, { id: 'b', hasSpec: false }])
+    const asked: Array<[string, boolean]> = []
+    const mirror = new Mirror({
+      store,
+      knownTaskIds: async () => ['c'],
+      readTask: async (id, withSpec) => { asked.push([id, withSpec]); return { state: state(id), spec: withSpec ? ({} as TaskSpec) : undefined } }
+    })
+    await mirror.reconcile()
+    expect(asked.sort()).toEqual([['a', false], ['b', true], ['c', true]])
+    mirror.stop()
+  })
+
+  it('a task no replica answered for is read again a few seconds later', async () => {
+    vi.useFakeTimers()
+    const { store, applied } = fakeStore([{ id: 'x', hasSpec: true }, { id: 'y', hasSpec: true }])
+    let yReads = 0
+    const mirror = new Mirror({
+      store,
+      knownTaskIds: async () => [],
+      readTask: async (id) => {
+        if (id === 'y' && ++yReads === 1) return {} // not found yet: the peer has just started
+        return { state: state(id) }
+      }
+    })
+    await mirror.reconcile()
+    expect(applied).toEqual(['x'])
+    expect(mirror.unread).toBe(1)
+    await vi.advanceTimersByTimeAsync(3100)
+    expect(applied.sort()).toEqual(['x', 'x', 'y'])
+    expect(mirror.unread).toBe(0)
+    // Nothing left unread: no further passes are scheduled.
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(yReads).toBe(2)
+    mirror.stop()
+  })
+})
