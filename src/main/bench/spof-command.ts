@@ -53,8 +53,9 @@ export const spofExperiment: Experiment = {
       maxSec: intFlag('spof', 'max-sec', v['max-sec'], 30, 1)
     }
     if (size.maxSec < size.minSec) throw new BenchUsageError(`bench spof: --max-sec must be ≥ --min-sec (${size.minSec}), got "${size.maxSec}"`)
-    const ttlMs = intFlag('spof', 'ttl', v.ttl, 10_000, MIN_TTL_MS)
-    if (ttlMs > MAX_TTL_MS) throw new BenchUsageError(`bench spof: --ttl is in milliseconds and must be ≤ ${MAX_TTL_MS}, got "${String(v.ttl)}"`)
+    const ttlMs = intFlag('spof', 'ttl', v.ttl, 10_000, 0)
+    // Unlike claim and latency (seconds), this flag is in milliseconds: say so when "--ttl 10" was meant as seconds.
+    if (ttlMs < MIN_TTL_MS || ttlMs > MAX_TTL_MS) throw new BenchUsageError(`bench spof: --ttl is in milliseconds, from ${MIN_TTL_MS} to ${MAX_TTL_MS}, got "${String(v.ttl)}"`)
     const o = {
       ...size,
       ttlMs,
