@@ -48,3 +48,11 @@ export function disagreements (rows: JobRow[], dht: Map<string, SelectedState | 
   }
   return out
 }
+
+/** "9 differ: status 7, seq 2 — e.g. 3f2a9c01d4e5 status: database running, DHT succeeded". */
+export function describeDisagreements (differ: Disagreement[]): string {
+  const byField = new Map<string, number>()
+  for (const d of differ) byField.set(d.field, (byField.get(d.field) ?? 0) + 1)
+  const e = differ[0]!
+  return `${differ.length} differ: ${[...byField].map(([k, n]) => `${k} ${n}`).join(', ')}; e.g. ${e.taskId.slice(0, 12)} ${e.field}: database ${e.db}, DHT ${e.dht}`
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { DockerExecutor } from '../executor/docker/index.js'
 import { ClaimObserver, type DuplicateCommit } from './claim-observer.js'
 import { everyoneSeesProviders, requireLocalImage } from './latency.js'
-import { disagreements, type Disagreement } from './spof-agreement.js'
+import { describeDisagreements, disagreements, type Disagreement } from './spof-agreement.js'
 import { ControlProcess } from './spof-control.js'
 import { DhtView } from './spof-observer.js'
 import { startTestbed, waitUntil } from './testbed.js'
@@ -318,12 +318,4 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
     await bed.stop()
     await rm(controlDir, { recursive: true, force: true })
   }
-}
-
-/** "9 differ: status 7, seq 2 — e.g. 3f2a9c01d4e5 status: database running, DHT succeeded". */
-function describeDisagreements (differ: Disagreement[]): string {
-  const byField = new Map<string, number>()
-  for (const d of differ) byField.set(d.field, (byField.get(d.field) ?? 0) + 1)
-  const e = differ[0]!
-  return `${differ.length} differ: ${[...byField].map(([k, n]) => `${k} ${n}`).join(', ')}; e.g. ${e.taskId.slice(0, 12)} ${e.field}: database ${e.db}, DHT ${e.dht}`
 }
