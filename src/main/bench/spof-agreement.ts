@@ -49,7 +49,7 @@ export function disagreements (rows: JobRow[], dht: Map<string, SelectedState | 
   return out
 }
 
-/** "9 differ: status 7, seq 2 — e.g. 3f2a9c01d4e5 status: database running, DHT succeeded". */
+/** "9 differ: status 7, seq 2; e.g. 3f2a9c01d4e5 status: database running, DHT succeeded". */
 export function describeDisagreements (differ: Disagreement[]): string {
   const byField = new Map<string, number>()
   for (const d of differ) byField.set(d.field, (byField.get(d.field) ?? 0) + 1)
