@@ -4,23 +4,16 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { DEFAULT_MAX_BUFFERED, FLUSH_MS, MAX_BATCH, MAX_INBOUND_PAYLOAD, refuseUpgrade, type UpgradeAuthorizer } from './socket-common.js'
 import type { ApiEvent, MCloudApi } from '../../shared/api.js'
 
 export interface EventsSocketInit {
   api: MCloudApi
-  /** Decides whether an upgrade may proceed; returns the HTTP status to refuse it with. */
-  authorize: (req: IncomingMessage, url: URL) => { ok: true } | { ok: false, status: number, message: string }
+  authorize: UpgradeAuthorizer
   /** A client whose unsent backlog exceeds this is dropped instead of growing memory. Default 8 MiB. */
   maxBufferedBytes?: number
 }
 
-const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024
-/** Events within this window go out in one frame. */
-const FLUSH_MS = 20
-/** At most this many events per frame. */
-const MAX_BATCH = 500
-// Clients only listen; a small cap stops anyone from pushing large frames at the peer.
-const MAX_INBOUND_PAYLOAD = 4096
 
 export class EventsSocket {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INBOUND_PAYLOAD })
@@ -97,13 +90,4 @@ export class EventsSocket {
     for (const ws of this.wss.clients) ws.terminate()
     clearTimeout(deadline)
   }
-}
-
-export function refuseUpgrade (socket: Duplex, status: number, message: string): void {
-  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Bad Request'
-  const body = JSON.stringify({ error: { name: 'UnauthorizedError', message } })
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-  )
 }

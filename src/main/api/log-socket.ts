@@ -5,28 +5,20 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { DEFAULT_MAX_BUFFERED, FLUSH_MS, MAX_BATCH, MAX_INBOUND_PAYLOAD, refuseUpgrade, type UpgradeAuthorizer } from './socket-common.js'
 import { taskIdParamSchema } from '../../shared/api.js'
 import { TASK_LOG_STREAM_ROUTE, type LogStreamFrame } from '../../shared/control-api.js'
-import { refuseUpgrade } from './events-socket.js'
 
 /** Streams a task's frames until 'end' or 'error', or until `signal` aborts (the client left). */
 export type TaskLogStream = (taskId: string, onFrame: (frame: LogStreamFrame) => void, signal: AbortSignal) => Promise<void>
 
 export interface LogSocketInit {
   stream: TaskLogStream
-  /** Decides whether an upgrade may proceed; returns the HTTP status to refuse it with. */
-  authorize: (req: IncomingMessage, url: URL) => { ok: true } | { ok: false, status: number, message: string }
+  authorize: UpgradeAuthorizer
   /** A client whose unsent backlog exceeds this is dropped instead of growing memory. Default 8 MiB. */
   maxBufferedBytes?: number
 }
 
-const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024
-/** Frames within this window go out in one message. */
-const FLUSH_MS = 20
-/** At most this many frames per message; a full batch goes out at once. */
-const MAX_BATCH = 500
-// Clients only listen; a small cap stops anyone from pushing large frames at the peer.
-const MAX_INBOUND_PAYLOAD = 4096
 const CLOSE_CODE_BY_ERROR: Record<string, number> = { ValidationError: 4400, NotFoundError: 4404 }
 
 const ROUTE_SEGMENTS = TASK_LOG_STREAM_ROUTE.split(' ')[1]!.split('/').filter(s => s !== '')
