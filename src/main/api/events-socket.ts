@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { DEFAULT_MAX_BUFFERED, FLUSH_MS, MAX_BATCH, MAX_INBOUND_PAYLOAD, refuseUpgrade, type UpgradeAuthorizer } from './socket-common.js'
+import { DEFAULT_MAX_BUFFERED, FLUSH_MS, MAX_BATCH, MAX_INBOUND_PAYLOAD, closeSocketServer, refuseUpgrade, type UpgradeAuthorizer } from './socket-common.js'
 import type { ApiEvent, MCloudApi } from '../../shared/api.js'
 
 export interface EventsSocketInit {
@@ -82,12 +82,6 @@ export class EventsSocket {
 
   /** Closes every client (1001 going away) and the server; safe to call twice. */
   async close (): Promise<void> {
-    for (const ws of this.wss.clients) ws.close(1001, 'peer stopping')
-    const closing = new Promise<void>((resolve) => { this.wss.close(() => { resolve() }) })
-    // Give clients a moment to answer the close frame, then cut whoever did not.
-    const deadline = setTimeout(() => { for (const ws of this.wss.clients) ws.terminate() }, 1000)
-    await closing
-    for (const ws of this.wss.clients) ws.terminate()
-    clearTimeout(deadline)
+    await closeSocketServer(this.wss)
   }
 }
