@@ -35,6 +35,12 @@ async function cli (...argv: string[]): Promise<{ code: number, stdout: string, 
 }
 
 describe('mcloud report', () => {
+  it('with no peer on the data dir: exit 3, pointing at mcloud control', async () => {
+    const r = await cli('report')
+    expect(r.code).toBe(3)
+    expect(r.stderr).toBe(`mcloud: no peer is running with data dir ${dataDir} (start one with: mcloud control --data-dir ${dataDir})\n`)
+  })
+
   it('prints the summary and the latest jobs of a control peer', async () => {
     server = await startApiServer(createFakeApi(), { dataDir, uiDir: null, control: () => control })
     const r = await cli('report', '--status', 'succeeded', '--limit', '5')

@@ -2,7 +2,7 @@
 // database) and the latest jobs, read from its database through the local API.
 import type { ControlSummary, JobRow, Percentiles } from '../../shared/control-api.js'
 import { TASK_STATUSES, type TaskStatus } from '../../shared/schemas.js'
-import { ApiClientError } from '../api/index.js'
+import { ApiClientError, PeerNotRunningError } from '../api/index.js'
 import { CLIENT_OPTIONS, CliError, parseCommandArgs, parseIntFlag, resolveDataDir, UsageError } from './args.js'
 import { shortPeerId, shortTaskId, table } from './format.js'
 import { connect, printJson, type CliIo } from './io.js'
@@ -23,7 +23,10 @@ export async function reportCommand (argv: string[], io: CliIo): Promise<number>
   if (status !== undefined && !(TASK_STATUSES as readonly string[]).includes(status)) {
     throw new UsageError(`--status: expected one of ${TASK_STATUSES.join(', ')}, got "${status}"`)
   }
-  const client = await connect(resolveDataDir(values['data-dir'], io.env))
+  const client = await connect(resolveDataDir(values['data-dir'], io.env)).catch((err: unknown) => {
+    // The generic hint names the agent; a report needs the control peer.
+    throw err instanceof PeerNotRunningError ? new PeerNotRunningError(err.message.replace('mcloud agent', 'mcloud control')) : err
+  })
   let summary: ControlSummary
   let jobs: JobRow[]
   try {
