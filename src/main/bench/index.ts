@@ -10,7 +10,8 @@ import { companionPaths, summaryLine, writeResults } from './results.js'
 const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
   claim: async () => (await import('./claim-command.js')).claimExperiment,
   latency: async () => (await import('./latency-command.js')).latencyExperiment,
-  spof: async () => (await import('./spof-command.js')).spofExperiment
+  spof: async () => (await import('./spof-command.js')).spofExperiment,
+  throughput: async () => (await import('./throughput-command.js')).throughputExperiment
 }
 
 const EXIT_USAGE = 2
