@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { ConnectionGater } from '@libp2p/interface'
 import type { Executor } from '../executor/index.js'
 import { createOrgKeyFile } from '../p2p/index.js'
 import { createPeer, type Peer } from '../peer/index.js'
@@ -30,6 +31,8 @@ export interface TestbedInit {
   dialEarlier?: number
   /** How long routing tables may take to fill. Default 60 s. */
   readyTimeoutMs?: number
+  /** The connection gater of peer i (bench partition cuts the network with it). Default none. */
+  gaterFor?: (i: number) => ConnectionGater | undefined
 }
 
 export interface Testbed {
@@ -84,7 +87,8 @@ export async function startTestbed (init: TestbedInit): Promise<Testbed> {
       dataDir: join(root, `peer-${i}`), name: `bench-${i}`, listen: ['/ip4/127.0.0.1/tcp/0'], orgKeyFile,
       bootstrap: first === undefined ? [] : [first.node.getMultiaddrs()[0]!.toString()],
       mdns: false, apiPort: null, leaseTtlMs: init.ttlMs, executor: init.executorFor(i), slots: init.slots,
-      sampler: init.realLoad === true ? undefined : new StaticSampler({ cores: init.slots, availableMemMb: init.slots * 1024 * 4, totalMemMb: init.slots * 1024 * 8 })
+      sampler: init.realLoad === true ? undefined : new StaticSampler({ cores: init.slots, availableMemMb: init.slots * 1024 * 4, totalMemMb: init.slots * 1024 * 8 }),
+      connectionGater: init.gaterFor?.(i)
     })
     await Promise.all(sample(earlier.slice(1), dialEarlier).map(async other => {
       await peer.node.dial(other.node.getMultiaddrs()[0]!).catch(() => {})

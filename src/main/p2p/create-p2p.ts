@@ -19,7 +19,7 @@ import { webRTCUpgrader } from './webrtc-upgrader.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { KadDHT, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { WebRTCUpgrader } from './webrtc-upgrader.js'
@@ -52,6 +52,8 @@ export interface P2PConfig {
   datastore?: Datastore
   /** ICE servers (STUN/TURN urls) for WebRTC; default libp2p's public STUN list, [] for LAN only */
   iceServers?: string[]
+  /** Test/bench hook: refuses connections to chosen peers (bench partition splits the network with it); default none */
+  connectionGater?: ConnectionGater
 }
 
 // a type alias, not an interface: libp2p's ServiceMap needs an index-compatible type
@@ -149,6 +151,7 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
     },
     // the monitor pings every connection every 10 s: idle CPU for nothing on a LAN
     connectionMonitor: { enabled: false },
+    ...(config.connectionGater === undefined ? {} : { connectionGater: config.connectionGater }),
     services
   })
   return node

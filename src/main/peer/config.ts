@@ -1,6 +1,7 @@
 // Peer configuration with defaults in one place.
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import type { ConnectionGater } from '@libp2p/interface'
 import type { ControlApi, SharingUpdate } from '../../shared/index.js'
 import type { Executor } from '../executor/index.js'
 import type { OpenedRecord } from '../records/index.js'
@@ -47,6 +48,8 @@ export interface PeerConfig {
   claimSettleMs?: number
   /** Act as a circuit relay for members that cannot dial each other. Default true. */
   relayServer?: boolean
+  /** Test/bench hook passed to libp2p: refuses connections to chosen peers (bench partition). Default none. */
+  connectionGater?: ConnectionGater
 }
 
 export const defaultDataDir = (): string => process.env.MCLOUD_DATA_DIR ?? join(homedir(), '.mutual-cloud')

@@ -79,7 +79,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // 2. libp2p node
   const node = await createP2P({
     privateKey, orgKey, listen: config.listen ?? DEFAULT_LISTEN, bootstrap,
-    mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidators, selectors: dhtSelectors
+    mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidators, selectors: dhtSelectors,
+    connectionGater: config.connectionGater
   })
   const peerId = node.peerId.toString()
   const dialer = new PeerDialer(node)

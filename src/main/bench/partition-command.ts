@@ -1,0 +1,73 @@
+// `bench partition`: flags → runPartition → a human-readable block and the summary.
+import { BenchUsageError, intFlag, numberFlag, parseExperimentArgs } from './args.js'
+import type { Experiment } from './experiment.js'
+import { runPartition, type PartitionSummary } from './partition.js'
+import { formatMs } from './stats.js'
+
+const OPTIONS = {
+  peers: { type: 'string' },
+  tasks: { type: 'string' },
+  slots: { type: 'string' },
+  'task-ms': { type: 'string' },
+  ttl: { type: 'string' },
+  'split-at': { type: 'string' },
+  'split-for': { type: 'string' },
+  timeout: { type: 'string' }
+} as const
+
+const USAGE = `bench partition [flags]   split the peers into two halves for T seconds, heal, check the fencing
+  --peers N          peers, half in each half, one submitter in each (default 20)
+  --tasks N          simulated tasks (default 100)
+  --slots N          tasks each provider runs at once (default 2)
+  --task-ms MS       simulated run time of each task (default 3000)
+  --ttl SECONDS      lease time-to-live (default 10)
+  --split-at SECONDS split this long after the first submit (default 5)
+  --split-for SECONDS how long the halves stay apart, T (default 20)
+  --timeout SECONDS  give up waiting for tasks after this long (default 300)`
+
+export const partitionExperiment: Experiment = {
+  name: 'partition',
+  usage: USAGE,
+  run: async (argv, print) => {
+    const v = parseExperimentArgs('partition', argv, OPTIONS)
+    const o = {
+      peers: intFlag('partition', 'peers', v.peers, 20, 4),
+      tasks: intFlag('partition', 'tasks', v.tasks, 100, 1),
+      slots: intFlag('partition', 'slots', v.slots, 2, 1),
+      taskMs: intFlag('partition', 'task-ms', v['task-ms'], 3000, 1),
+      ttlMs: Math.round(numberFlag('partition', 'ttl', v.ttl, 10) * 1000),
+      splitAtMs: Math.round(numberFlag('partition', 'split-at', v['split-at'], 5) * 1000),
+      splitForMs: Math.round(numberFlag('partition', 'split-for', v['split-for'], 20) * 1000),
+      timeoutMs: Math.round(numberFlag('partition', 'timeout', v.timeout, 300) * 1000)
+    }
+    if (o.timeoutMs <= o.splitAtMs + o.splitForMs) {
+      throw new BenchUsageError('bench partition: --timeout must be longer than --split-at + --split-for')
+    }
+    print(`partition: ${o.peers} peers, ${o.tasks} tasks of ${o.taskMs} ms, split at ${o.splitAtMs / 1000} s for ${o.splitForMs / 1000} s, lease ttl ${o.ttlMs} ms …`)
+    const summary = await runPartition(o, print)
+    for (const line of describePartition(summary)) print(line)
+    return [summary]
+  }
+}
+
+export function describePartition (s: PartitionSummary): string[] {
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
+  const halves = (h: [number, number]): string => `${h[0]} | ${h[1]}`
+  const d = s.duplicateExecutions
+  const lines = [
+    '',
+    `== partition: ${s.peers} peers (halves ${halves(s.halves)}) × ${s.slotsPerPeer} slots, ${s.tasks} tasks of ${s.taskMs} ms, executor ${s.executor}, lease ttl ${s.leaseTtlMs} ms`,
+    `   split / heal       at ${formatMs(s.splitAtMs)} / ${formatMs(s.healedAtMs)} after the first submit; startup ${formatMs(s.startupMs)}`,
+    `   connections cut    ${s.crossConnectionsBeforeSplit} between the halves before the split, at most ${s.crossConnectionsDuringSplit} open during it`,
+    `   commits per half   before split ${halves(s.committed.beforeSplit)}   during split ${halves(s.committed.duringSplit)}   after heal ${halves(s.committed.afterHeal)}`,
+    `   success            ${pct(s.successRate)}  ${JSON.stringify(s.statuses)}, ${s.submitted}/${s.tasks} submitted`,
+    `   duplicate commits  ${s.duplicateCommits}   (a task with two different terminal results ever selected)`,
+    `   duplicate runs     ${d.tasks} tasks ran twice at once, overlap total ${formatMs(d.totalOverlapMs)}, max ${formatMs(d.maxOverlapMs)}; ${d.committedTwice} of them committed twice`,
+    `   heal → all done    ${formatMs(s.healToAllCompleteMs)}   duration ${formatMs(s.durationMs)}${s.timedOut ? '  (DEADLINE REACHED: not every task finished)' : ''}`,
+    `   testbed load       event-loop delay p99 ${s.eventLoopDelayMs.p99} ms (max ${s.eventLoopDelayMs.max} ms), CPU ${s.cpuPct}% of a core`
+  ]
+  for (const x of s.duplicates) {
+    lines.push(`   ! duplicate ${x.taskId.slice(0, 12)}: ${x.commits.map(c => `${c.status}@${c.epoch} by ${c.holder.slice(-8)}`).join(', ')}`)
+  }
+  return lines
+}

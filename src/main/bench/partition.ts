@@ -1,0 +1,218 @@
+// The partition experiment: N real peers, split into two halves by a connection gater for T seconds
+// while simulated tasks run, then healed. Checks the fencing (at most one terminal result selected
+// per task), that every task completes after the heal, and how often the halves ran a task twice.
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import { isTerminal, type TaskStatus } from '../../shared/index.js'
+import { SimulatedSleepExecutor } from '../executor/index.js'
+import type { Peer } from '../peer/index.js'
+import { ClaimObserver, type DuplicateCommit } from './claim-observer.js'
+import { startLoadMonitor, type LoadReport } from './load-monitor.js'
+import { RunLog, type OverlapReport } from './partition-runs.js'
+import { startTestbed, waitUntil } from './testbed.js'
+
+export interface PartitionOptions {
+  peers: number
+  tasks: number
+  slots: number
+  taskMs: number
+  ttlMs: number
+  /** Split this long after the first submit. */
+  splitAtMs: number
+  /** How long the halves stay apart (T). */
+  splitForMs: number
+  timeoutMs: number
+}
+
+type Half = 0 | 1
+type PerHalf = [number, number]
+
+export interface PartitionSummary extends LoadReport {
+  experiment: 'partition'
+  peers: number
+  halves: PerHalf
+  tasks: number
+  taskMs: number
+  slotsPerPeer: number
+  leaseTtlMs: number
+  executor: string
+  /** Actual moments, ms after the first submit. */
+  splitAtMs: number
+  healedAtMs: number
+  crossConnectionsBeforeSplit: number
+  /** Most connections between the halves open at any sample taken during the split (must be 0). */
+  crossConnectionsDuringSplit: number
+  /** Tasks committed by a provider of each half, per phase (a task committed in both counts twice). */
+  committed: { beforeSplit: PerHalf, duringSplit: PerHalf, afterHeal: PerHalf }
+  submitted: number
+  successRate: number
+  statuses: Partial<Record<TaskStatus | 'unknown', number>>
+  duplicateCommits: number
+  duplicates: DuplicateCommit[]
+  /** Runs of one task executing at the same moment; `committedTwice` of those tasks also have a duplicate commit. */
+  duplicateExecutions: Omit<OverlapReport, 'examples'> & { committedTwice: number }
+  duplicateExecutionExamples: OverlapReport['examples']
+  /** Heal → every task terminal in its submitter's view (0 if all were done before the heal). */
+  healToAllCompleteMs: number | null
+  durationMs: number
+  timedOut: boolean
+  startupMs: number
+}
+
+const SUBMIT_CONCURRENCY = 4
+/** Explicit dials per peer into the other half at heal (the DHT then finds the rest). */
+const HEAL_DIALS = 3
+const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
+
+/** Which half each peer is in, and whether the split is on: every peer's gater asks it. */
+class Partition {
+  active = false
+  readonly halfOf = new Map<string, Half>()
+
+  gater (self: Half): ConnectionGater {
+    const deny = (remote: PeerId): boolean => this.active && this.halfOf.has(remote.toString()) && this.halfOf.get(remote.toString()) !== self
+    return { denyDialPeer: deny, denyInboundEncryptedConnection: deny, denyOutboundEncryptedConnection: deny }
+  }
+}
+
+export async function runPartition (o: PartitionOptions, log: (line: string) => void = () => {}): Promise<PartitionSummary> {
+  const t0 = performance.now()
+  const half = (i: number): Half => i < Math.floor(o.peers / 2) ? 0 : 1
+  const part = new Partition()
+  const obs = new ClaimObserver()
+  const runs = new RunLog()
+  const owners: Array<string | undefined> = []
+  let executorName = ''
+  const bed = await startTestbed({
+    peers: o.peers, ttlMs: o.ttlMs, slots: o.slots,
+    gaterFor: i => part.gater(half(i)),
+    executorFor: i => {
+      const hook = obs.runHook(() => owners[i])
+      const ex = new SimulatedSleepExecutor({
+        onRun: e => {
+          hook(e)
+          const id = owners[i]
+          if (id === undefined) return
+          if (e.phase === 'start') runs.start(e.taskId, id, e.epoch, performance.now())
+          else runs.end(e.taskId, id, e.epoch, performance.now())
+        }
+      })
+      executorName = ex.name
+      return ex
+    }
+  })
+  const load = startLoadMonitor()
+  try {
+    bed.peers.forEach((p, i) => { owners[i] = p.peerId; part.halfOf.set(p.peerId, half(i)); obs.watch(p) })
+    const startupMs = performance.now() - t0
+    const sides: [Peer[], Peer[]] = [bed.peers.filter((_, i) => half(i) === 0), bed.peers.filter((_, i) => half(i) === 1)]
+    log(`  ${o.peers} peers up in ${(startupMs / 1000).toFixed(1)} s; halves of ${sides[0].length} and ${sides[1].length}`)
+
+    // Commits per phase and half, from each provider's own bus.
+    const phase = { now: 'beforeSplit' as keyof PartitionSummary['committed'] }
+    const committed: PartitionSummary['committed'] = { beforeSplit: [0, 0], duringSplit: [0, 0], afterHeal: [0, 0] }
+    bed.peers.forEach((p, i) => p.bus.on(e => { if (e.type === 'lease:committed') committed[phase.now][half(i)]++ }))
+
+    const crossConnections = (): number => sides[0].reduce((n, p) =>
+      n + p.node.getConnections().filter(c => c.status === 'open' && part.halfOf.get(c.remotePeer.toString()) === 1).length, 0)
+
+    const submitters = [sides[0][0]!, sides[1][0]!]
+    const tasks: Array<{ taskId: string, submitter: Peer }> = []
+    const workStart = performance.now()
+    const at = (): number => Math.round(performance.now() - workStart)
+    const times = { split: -1, healed: -1, crossBefore: 0, crossDuring: 0 }
+
+    const splitting = (async () => {
+      await sleep(o.splitAtMs)
+      times.crossBefore = crossConnections()
+      // The gater refuses new connections; open ones (gossip, DHT, identify ride them) are cut here.
+      part.active = true
+      times.split = at()
+      await Promise.all(sides[0].flatMap(p => sides[1].map(async q => { await p.node.hangUp(q.node.peerId).catch(() => {}) })))
+      log(`  split at ${(times.split / 1000).toFixed(1)} s: ${times.crossBefore} connections between the halves cut`)
+      const splitEnd = performance.now() + o.splitForMs - (at() - times.split)
+      while (performance.now() < splitEnd) {
+        times.crossDuring = Math.max(times.crossDuring, crossConnections())
+        await sleep(Math.min(200, Math.max(0, splitEnd - performance.now())))
+      }
+      part.active = false
+      times.healed = at()
+      log(`  healed at ${(times.healed / 1000).toFixed(1)} s (${committed.duringSplit[0]} + ${committed.duringSplit[1]} commits in the halves during the split)`)
+      phase.now = 'afterHeal'
+      await Promise.all(bed.peers.map(async (p, i) => {
+        const others = sides[1 - half(i)]!
+        for (let k = 0; k < HEAL_DIALS; k++) {
+          const q = others[Math.floor(Math.random() * others.length)]!
+          await p.node.dial(q.node.getMultiaddrs()[0]!).catch(() => {})
+        }
+      }))
+    })()
+    const splitPhase = (async () => { await sleep(o.splitAtMs); phase.now = 'duringSplit' })()
+
+    await Promise.all(submitters.map(async (submitter, s) => {
+      let next = s
+      await Promise.all(Array.from({ length: SUBMIT_CONCURRENCY }, async () => {
+        for (; next < o.tasks && performance.now() - workStart < o.timeoutMs;) {
+          next += submitters.length
+          const start = performance.now()
+          const { taskId } = await submitter.submitTask({ image: 'busybox', command: ['sh', '-c', `sleep ${o.taskMs / 1000}`], timeoutSec: 3600 })
+          obs.submitted(taskId, start)
+          tasks.push({ taskId, submitter })
+        }
+      }))
+    }))
+    log(`  ${tasks.length} tasks submitted in ${(at() / 1000).toFixed(1)} s by one submitter in each half`)
+
+    const statusOf = async (): Promise<Array<TaskStatus | 'unknown'>> =>
+      await Promise.all(tasks.map(async t => await t.submitter.getTask(t.taskId).then(v => v.status, () => 'unknown' as const)))
+    const allDone = async (): Promise<boolean> => tasks.length === o.tasks && (await statusOf()).every(s => s !== 'unknown' && isTerminal(s))
+    // Done means: the heal happened and every task is terminal (a split that finds all work done proves nothing new).
+    let doneAt: number | undefined
+    const finished = await waitUntil(async () => {
+      if (!await allDone()) return false
+      doneAt ??= at()
+      return times.healed >= 0
+    }, o.timeoutMs, 250)
+    const durationMs = at()
+    await splitPhase
+    if (finished === undefined) part.active = false
+    await splitting
+
+    // Late writers: a duplicate commit could land after the submitters saw a result.
+    await waitUntil(() => bed.peers.every(p => p.scheduler.runningCount === 0), o.ttlMs + 2000)
+    const statuses: PartitionSummary['statuses'] = {}
+    for (const s of await statusOf()) statuses[s] = (statuses[s] ?? 0) + 1
+    const duplicates = obs.duplicateCommits()
+    const overlaps = runs.overlaps(performance.now())
+    const twice = new Set(duplicates.map(d => d.taskId))
+    return {
+      experiment: 'partition',
+      peers: o.peers,
+      halves: [sides[0].length, sides[1].length],
+      tasks: o.tasks,
+      taskMs: o.taskMs,
+      slotsPerPeer: o.slots,
+      leaseTtlMs: o.ttlMs,
+      executor: executorName,
+      splitAtMs: times.split,
+      healedAtMs: times.healed,
+      crossConnectionsBeforeSplit: times.crossBefore,
+      crossConnectionsDuringSplit: times.crossDuring,
+      committed,
+      submitted: tasks.length,
+      successRate: (statuses.succeeded ?? 0) / o.tasks,
+      statuses,
+      duplicateCommits: duplicates.length,
+      duplicates: duplicates.slice(0, 10),
+      duplicateExecutions: { tasks: overlaps.tasks, totalOverlapMs: overlaps.totalOverlapMs, maxOverlapMs: overlaps.maxOverlapMs, committedTwice: overlaps.taskIds.filter(id => twice.has(id)).length },
+      duplicateExecutionExamples: overlaps.examples,
+      healToAllCompleteMs: finished === undefined || doneAt === undefined || times.healed < 0 ? null : Math.max(0, doneAt - times.healed),
+      durationMs,
+      timedOut: finished === undefined,
+      startupMs: Math.round(startupMs),
+      ...load.stop()
+    }
+  } finally {
+    load.stop()
+    await bed.stop()
+  }
+}
