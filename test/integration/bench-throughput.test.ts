@@ -41,6 +41,9 @@ describe.skipIf(noDocker)('bench throughput (2 providers × 1 slot, 4 Docker tas
     expect(s.profile.execMs.n, report).toBe(4)
     expect(s.profile.slotUtilisation, report).toBeGreaterThan(0)
     expect(s.profile.slotUtilisation, report).toBeLessThanOrEqual(1)
+    // With 1 slot per provider, the second round of tasks refills freed slots: each step was timed.
+    expect(s.profile.refill.totalMs.n, report).toBeGreaterThan(0)
+    expect(s.profile.refill.commitMs.n, report).toBe(s.profile.refill.totalMs.n)
     expect(s.load.eventLoopDelayMs.p99, report).toBeGreaterThanOrEqual(0)
     expect(s.load.processCpuPct, report).toBeGreaterThan(0)
     expect(s.load.cores, report).toBeGreaterThan(0)

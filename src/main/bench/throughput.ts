@@ -9,6 +9,7 @@ import { ClaimObserver, type DuplicateCommit, type DuplicateRun } from './claim-
 import { bareDockerRun, everyoneSeesProviders, requireLocalImage } from './latency.js'
 import { MachineLoad, type TestbedLoad } from './machine-load.js'
 import { distribution, type Distribution } from './stats.js'
+import { LeaseTimer, type ExecRecord, type RefillProfile } from './throughput-profile.js'
 import { startTestbed, waitUntil } from './testbed.js'
 
 export interface ThroughputOptions {
@@ -43,6 +44,8 @@ export interface ThroughputProfile {
   execSlowdown: number | null
   /** Last executor.run returned → last terminal state seen by the submitter. */
   tailMs: number | null
+  /** A freed slot refilled, step by step. */
+  refill: RefillProfile
 }
 
 export interface ThroughputSummary {
@@ -90,8 +93,6 @@ const SUBMIT_CONCURRENCY = 8
 /** The submitter's events say when a task ends; a slow poll catches one it missed. */
 const POLL_MS = 5000
 
-interface ExecRecord { peer: number, taskId: string, start: number, end?: number }
-
 /** Times every executor.run and reports its start and end to the observer's duplicate-run hook. */
 function timedExecutor (inner: Executor, peer: number, records: ExecRecord[], hook: ReturnType<ClaimObserver['runHook']>): Executor {
   const run: Executor['run'] = async (task) => {
@@ -114,6 +115,7 @@ export async function runThroughput (o: ThroughputOptions, log: (line: string) =
   const obs = new ClaimObserver()
   const owners: Array<string | undefined> = []
   const execs: ExecRecord[] = []
+  const leaseTimer = new LeaseTimer()
   let executorName = ''
   const bed = await startTestbed({
     peers: o.providers + 1, ttlMs: o.ttlMs, slots: o.slots, realLoad: false,
@@ -126,7 +128,7 @@ export async function runThroughput (o: ThroughputOptions, log: (line: string) =
     }
   })
   try {
-    bed.peers.forEach((p, i) => { owners[i] = p.peerId; obs.watch(p) })
+    bed.peers.forEach((p, i) => { owners[i] = p.peerId; obs.watch(p); leaseTimer.watch(p, i) })
     const submitter = bed.peers[SUBMITTER]!
     const claimedAt = new Map<string, number>()
     const terminalAt = new Map<string, number>()
@@ -221,7 +223,8 @@ export async function runThroughput (o: ThroughputOptions, log: (line: string) =
       })),
       slotUtilisation: Math.round(execMs.reduce((a, b) => a + b, 0) / (totalSlots * actualMs) * 100) / 100,
       execSlowdown: execMs.length === 0 ? null : Math.round(median(execMs) / bareMedianMs * 100) / 100,
-      tailMs: lastExecEnd === null || allDone === undefined ? null : Math.round(endAt - lastExecEnd)
+      tailMs: lastExecEnd === null || allDone === undefined ? null : Math.round(endAt - lastExecEnd),
+      refill: leaseTimer.refills(execs, Math.max(...claimedAt.values()))
     }
     const duplicates = obs.duplicateCommits()
     const duplicateRuns = obs.duplicateExecutions()
