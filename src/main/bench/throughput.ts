@@ -148,7 +148,8 @@ export async function runThroughput (o: ThroughputOptions, log: (line: string) =
     await bareDockerRun(o.image, o.cmd)
     const bare: number[] = []
     for (let i = 0; i < o.baselineRuns; i++) bare.push((await bareDockerRun(o.image, o.cmd)).doneMs)
-    const bareMedianMs = median(bare)
+    // Whole ms, so the summary's ideal is exactly tasks × bareMedianMs ÷ slots as printed.
+    const bareMedianMs = Math.round(median(bare))
     const totalSlots = o.providers * o.slots
     const idealMs = o.tasks * bareMedianMs / totalSlots
     const timeoutMs = o.timeoutMs ?? Math.round(4 * idealMs + 120_000)

@@ -5,6 +5,7 @@ import type { Executor, ExecResult } from '../executor/index.js'
 import type { Lease, LeaseEngine, Outcome } from '../lease/index.js'
 import type { RecordStore } from '../records/index.js'
 import type { TaskBook } from './task-book.js'
+import { claimDelayMs } from './claim-delay.js'
 
 export type SchedulerEvent =
   | { type: 'lease:claimed', taskId: string, epoch: number, previous: TaskState }
@@ -159,17 +160,20 @@ export class Scheduler {
       return list
     }
     const ranked = candidates
-      .map(t => ({ t, orphan: t.state.status !== 'queued', rank: rankOf(t.taskId, this.c.peerId, providersFor(t.spec).filter(p => p !== t.state.holder)) }))
+      .map(t => {
+        const providers = providersFor(t.spec).filter(p => p !== t.state.holder)
+        const othersWithRoom = providers.filter(p => p !== this.c.peerId).length
+        return { t, orphan: t.state.status !== 'queued', rank: rankOf(t.taskId, this.c.peerId, providers), othersWithRoom }
+      })
       .sort((a, b) => Number(b.orphan) - Number(a.orphan) || a.rank - b.rank)
-    for (const { t, rank, orphan } of ranked) {
+    for (const { t, rank, orphan, othersWithRoom } of ranked) {
       const held = this.held()
       // A task whose spec is not here yet takes a slot until the spec is read and checked.
       const need = t.spec === undefined ? { cpu: 0, memoryMb: 0 } : { cpu: t.spec.cpu, memoryMb: t.spec.memoryMb }
       if (t.spec !== undefined ? this.c.placement.problem(t.spec, held) !== null : this.c.placement.problem(ANY_SPEC, held)?.code === 'no-free-slot') continue
       this.claiming.add(t.taskId)
       this.reserved.set(t.taskId, need)
-      // Orphans are rare and their recovery time counts: a shorter step per rank for them.
-      const delay = rank * (orphan ? this.rankStepMs / 4 : this.rankStepMs) + this.c.placement.backoffMs(held) + Math.random() * this.jitterMs
+      const delay = claimDelayMs({ rank, orphan, stepMs: this.rankStepMs, backoffMs: this.c.placement.backoffMs(held), othersWithRoom, jitterMs: this.jitterMs })
       setTimeout(() => { void this.attempt(t.taskId) }, delay)
     }
   }
