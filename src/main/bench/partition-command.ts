@@ -21,7 +21,7 @@ const USAGE = `bench partition [flags]   split the peers into two halves for T s
   --slots N          tasks each provider runs at once (default 2)
   --task-ms MS       simulated run time of each task (default 3000)
   --ttl SECONDS      lease time-to-live (default 10)
-  --split-at SECONDS split this long after the first submit (default 5)
+  --split-at SECONDS split this long after the first task is claimed (default 5)
   --split-for SECONDS how long the halves stay apart, T (default 20)
   --timeout SECONDS  give up waiting for tasks after this long (default 300)`
 
@@ -59,13 +59,15 @@ export function describePartition (s: PartitionSummary): string[] {
     `== partition: ${s.peers} peers (halves ${halves(s.halves)}) × ${s.slotsPerPeer} slots, ${s.tasks} tasks of ${s.taskMs} ms, executor ${s.executor}, lease ttl ${s.leaseTtlMs} ms`,
     `   split / heal       at ${formatMs(s.splitAtMs)} / ${formatMs(s.healedAtMs)} after the first submit; startup ${formatMs(s.startupMs)}`,
     `   connections cut    ${s.crossConnectionsBeforeSplit} between the halves before the split, at most ${s.crossConnectionsDuringSplit} open during it`,
+    `   progress           at the split ${s.progress.atSplit.submitted} submitted, ${s.progress.atSplit.claimed} claimed; at the heal ${s.progress.atHeal.submitted} submitted, ${s.progress.atHeal.claimed} claimed`,
     `   commits per half   before split ${halves(s.committed.beforeSplit)}   during split ${halves(s.committed.duringSplit)}   after heal ${halves(s.committed.afterHeal)}`,
     `   success            ${pct(s.successRate)}  ${JSON.stringify(s.statuses)}, ${s.submitted}/${s.tasks} submitted`,
     `   duplicate commits  ${s.duplicateCommits}   (a task with two different terminal results ever selected)`,
     `   duplicate runs     ${d.tasks} tasks ran twice at once, overlap total ${formatMs(d.totalOverlapMs)}, max ${formatMs(d.maxOverlapMs)}; ${d.committedTwice} of them committed twice`,
     `   heal → all done    ${formatMs(s.healToAllCompleteMs)}   duration ${formatMs(s.durationMs)}${s.timedOut ? '  (DEADLINE REACHED: not every task finished)' : ''}`,
-    `   testbed load       event-loop delay p99 ${s.eventLoopDelayMs.p99} ms (max ${s.eventLoopDelayMs.max} ms), CPU ${s.cpuPct}% of a core`
+    `   testbed load       event-loop delay p99 ${s.eventLoopDelayMs.p99} ms (max ${s.eventLoopDelayMs.max} ms), CPU ${s.cpuPct}% of a core, machine load average up to ${s.maxLoadAvg}`
   ]
+  for (const f of s.failures) lines.push(`   ! ${f.status} ${f.taskId.slice(0, 12)} after ${f.attempts} attempt(s): ${f.error ?? 'no error recorded'}`)
   for (const x of s.duplicates) {
     lines.push(`   ! duplicate ${x.taskId.slice(0, 12)}: ${x.commits.map(c => `${c.status}@${c.epoch} by ${c.holder.slice(-8)}`).join(', ')}`)
   }

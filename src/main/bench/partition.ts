@@ -16,7 +16,7 @@ export interface PartitionOptions {
   slots: number
   taskMs: number
   ttlMs: number
-  /** Split this long after the first submit. */
+  /** Split this long after the first task is claimed. */
   splitAtMs: number
   /** How long the halves stay apart (T). */
   splitForMs: number
@@ -25,6 +25,7 @@ export interface PartitionOptions {
 
 type Half = 0 | 1
 type PerHalf = [number, number]
+interface Progress { submitted: number, claimed: number }
 
 export interface PartitionSummary extends LoadReport {
   experiment: 'partition'
@@ -35,7 +36,7 @@ export interface PartitionSummary extends LoadReport {
   slotsPerPeer: number
   leaseTtlMs: number
   executor: string
-  /** Actual moments, ms after the first submit. */
+  /** Actual moments, ms after the first submit (the split comes splitAt after the first claim). */
   splitAtMs: number
   healedAtMs: number
   crossConnectionsBeforeSplit: number
@@ -43,6 +44,8 @@ export interface PartitionSummary extends LoadReport {
   crossConnectionsDuringSplit: number
   /** Tasks committed by a provider of each half, per phase (a task committed in both counts twice). */
   committed: { beforeSplit: PerHalf, duringSplit: PerHalf, afterHeal: PerHalf }
+  /** Where the work stood when the split began and when it healed (tasks submitted / first claimed). */
+  progress: { atSplit: Progress, atHeal: Progress }
   submitted: number
   successRate: number
   statuses: Partial<Record<TaskStatus | 'unknown', number>>
@@ -51,6 +54,8 @@ export interface PartitionSummary extends LoadReport {
   /** Runs of one task executing at the same moment; `committedTwice` of those tasks also have a duplicate commit. */
   duplicateExecutions: Omit<OverlapReport, 'examples'> & { committedTwice: number }
   duplicateExecutionExamples: OverlapReport['examples']
+  /** Up to 10 tasks that did not succeed, with the reason their submitter's view gives. */
+  failures: Array<{ taskId: string, status: string, attempts: number, error: string | null }>
   /** Heal → every task terminal in its submitter's view (0 if all were done before the heal). */
   healToAllCompleteMs: number | null
   durationMs: number
@@ -120,13 +125,20 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
     const workStart = performance.now()
     const at = (): number => Math.round(performance.now() - workStart)
     const times = { split: -1, healed: -1, crossBefore: 0, crossDuring: 0 }
+    const progress = { atSplit: { submitted: 0, claimed: 0 }, atHeal: { submitted: 0, claimed: 0 } }
+    const snapshot = (): Progress => ({ submitted: tasks.length, claimed: obs.claimedCount })
 
+    // The clock starts at the first claim, not the first submit: a submit to 20 loaded peers can
+    // take seconds, and a split before any work runs would test nothing but queued tasks.
+    const firstClaim = waitUntil(() => obs.claimedCount > 0, o.timeoutMs, 20)
     const splitting = (async () => {
+      await firstClaim
       await sleep(o.splitAtMs)
       times.crossBefore = crossConnections()
       // The gater refuses new connections; open ones (gossip, DHT, identify ride them) are cut here.
       part.active = true
       times.split = at()
+      progress.atSplit = snapshot()
       await Promise.all(sides[0].flatMap(p => sides[1].map(async q => { await p.node.hangUp(q.node.peerId).catch(() => {}) })))
       log(`  split at ${(times.split / 1000).toFixed(1)} s: ${times.crossBefore} connections between the halves cut`)
       const splitEnd = performance.now() + o.splitForMs - (at() - times.split)
@@ -136,6 +148,7 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       }
       part.active = false
       times.healed = at()
+      progress.atHeal = snapshot()
       log(`  healed at ${(times.healed / 1000).toFixed(1)} s (${committed.duringSplit[0]} + ${committed.duringSplit[1]} commits in the halves during the split)`)
       phase.now = 'afterHeal'
       await Promise.all(bed.peers.map(async (p, i) => {
@@ -146,7 +159,7 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
         }
       }))
     })()
-    const splitPhase = (async () => { await sleep(o.splitAtMs); phase.now = 'duringSplit' })()
+    const splitPhase = (async () => { await firstClaim; await sleep(o.splitAtMs); phase.now = 'duringSplit' })()
 
     await Promise.all(submitters.map(async (submitter, s) => {
       let next = s
@@ -179,8 +192,10 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
 
     // Late writers: a duplicate commit could land after the submitters saw a result.
     await waitUntil(() => bed.peers.every(p => p.scheduler.runningCount === 0), o.ttlMs + 2000)
+    const views = await Promise.all(tasks.map(async t => await t.submitter.getTask(t.taskId).catch(() => undefined)))
     const statuses: PartitionSummary['statuses'] = {}
-    for (const s of await statusOf()) statuses[s] = (statuses[s] ?? 0) + 1
+    for (const v of views) statuses[v?.status ?? 'unknown'] = (statuses[v?.status ?? 'unknown'] ?? 0) + 1
+    const failures = views.flatMap((v, i) => v?.status === 'succeeded' ? [] : [{ taskId: tasks[i]!.taskId, status: v?.status ?? 'unknown', attempts: v?.attempts ?? 0, error: v?.error ?? null }])
     const duplicates = obs.duplicateCommits()
     const overlaps = runs.overlaps(performance.now())
     const twice = new Set(duplicates.map(d => d.taskId))
@@ -198,6 +213,7 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       crossConnectionsBeforeSplit: times.crossBefore,
       crossConnectionsDuringSplit: times.crossDuring,
       committed,
+      progress,
       submitted: tasks.length,
       successRate: (statuses.succeeded ?? 0) / o.tasks,
       statuses,
@@ -205,6 +221,7 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       duplicates: duplicates.slice(0, 10),
       duplicateExecutions: { tasks: overlaps.tasks, totalOverlapMs: overlaps.totalOverlapMs, maxOverlapMs: overlaps.maxOverlapMs, committedTwice: overlaps.taskIds.filter(id => twice.has(id)).length },
       duplicateExecutionExamples: overlaps.examples,
+      failures: failures.slice(0, 10),
       healToAllCompleteMs: finished === undefined || doneAt === undefined || times.healed < 0 ? null : Math.max(0, doneAt - times.healed),
       durationMs,
       timedOut: finished === undefined,
