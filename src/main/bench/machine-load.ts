@@ -1,4 +1,4 @@
-// How loaded the testbed itself was during a throughput run (issue 6: every run reports it), so a
+// How loaded the testbed itself was during a run (issue 6: every run reports it), so a
 // figure hurt by an overloaded machine is recognisable as such: this process's event-loop delay and
 // CPU use, the whole machine's CPU busy share (dockerd and the containers included), and the
 // highest 1-minute load average seen.

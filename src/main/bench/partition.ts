@@ -6,7 +6,7 @@ import { isTerminal, type TaskStatus } from '../../shared/index.js'
 import { SimulatedSleepExecutor } from '../executor/index.js'
 import type { Peer } from '../peer/index.js'
 import { ClaimObserver, type DuplicateCommit } from './claim-observer.js'
-import { startLoadMonitor, type LoadReport } from './load-monitor.js'
+import { MachineLoad } from './machine-load.js'
 import { RunLog, type OverlapReport } from './partition-runs.js'
 import { startTestbed, waitUntil } from './testbed.js'
 
@@ -26,6 +26,15 @@ export interface PartitionOptions {
 type Half = 0 | 1
 type PerHalf = [number, number]
 interface Progress { submitted: number, claimed: number }
+
+/** How loaded the testbed was (MachineLoad, in the fields this summary has always had). */
+interface LoadReport {
+  eventLoopDelayMs: { p50: number, p99: number, max: number }
+  /** This process's CPU over the run, % of one core. */
+  cpuPct: number
+  machineCpuPct: number
+  maxLoadAvg: number
+}
 
 export interface PartitionSummary extends LoadReport {
   experiment: 'partition'
@@ -105,7 +114,13 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       return ex
     }
   })
-  const load = startLoadMonitor()
+  const machine = new MachineLoad()
+  const load = {
+    stop: (): LoadReport => {
+      const l = machine.stop()
+      return { eventLoopDelayMs: l.eventLoopDelayMs, cpuPct: l.processCpuPct, machineCpuPct: l.machineCpuPct, maxLoadAvg: l.maxLoadAvg }
+    }
+  }
   try {
     bed.peers.forEach((p, i) => { owners[i] = p.peerId; part.halfOf.set(p.peerId, half(i)); obs.watch(p) })
     const startupMs = performance.now() - t0
