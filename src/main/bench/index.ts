@@ -10,6 +10,7 @@ import { companionPaths, summaryLine, writeResults } from './results.js'
 const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
   claim: async () => (await import('./claim-command.js')).claimExperiment,
   latency: async () => (await import('./latency-command.js')).latencyExperiment,
+  idle: async () => (await import('./idle-command.js')).idleExperiment,
   partition: async () => (await import('./partition-command.js')).partitionExperiment,
   spof: async () => (await import('./spof-command.js')).spofExperiment,
   throughput: async () => (await import('./throughput-command.js')).throughputExperiment
