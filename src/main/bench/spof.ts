@@ -4,8 +4,7 @@
 // measures how long the restarted control peer's database takes to agree with the DHT again.
 // The testbed peers are in this process: one clock (performance.now()) serves them all.
 import { mkdtemp, rm } from 'node:fs/promises'
-import { loadavg, tmpdir } from 'node:os'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DockerExecutor } from '../executor/docker/index.js'
 import { ClaimObserver, type DuplicateCommit } from './claim-observer.js'
@@ -14,6 +13,7 @@ import { describeDisagreements, disagreements, type Disagreement } from './spof-
 import { ControlProcess } from './spof-control.js'
 import { DhtView } from './spof-observer.js'
 import { startTestbed, waitUntil } from './testbed.js'
+import { MachineLoad } from './machine-load.js'
 
 export interface SpofOptions {
   providers: number
@@ -132,9 +132,7 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
     dataDir: controlDir, orgKeyFile: bed.orgKeyFile, bootstrap: observer.node.getMultiaddrs()[0]!.toString(), ttlMs: o.ttlMs, dbUrl: o.dbUrl,
     onOutput: process.env.MCLOUD_BENCH_DEBUG === undefined ? undefined : text => { process.stderr.write(text.replace(/^(?=.)/gm, 'control| ')) }
   })
-  const loopDelay = monitorEventLoopDelay({ resolution: 20 })
-  loopDelay.enable()
-  let maxLoadAvg = loadavg()[0]!
+  const machine = new MachineLoad()
   try {
     const obs = new ClaimObserver()
     bed.peers.forEach(p => { obs.watch(p) })
@@ -157,7 +155,6 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
     const sec = (at: number | null): number | null => at === null ? null : Math.round((at - workStart) / 100) / 10
     const sample = async (): Promise<void> => {
       const [, db] = await Promise.all([view.refresh(), control.summary()])
-      maxLoadAvg = Math.max(maxLoadAvg, loadavg()[0]!)
       // The control peer's wall clock is this machine's: map it onto this run's seconds.
       const reconciled = db?.database.lastReconcileAt
       if (reconciled !== null && reconciled !== undefined) reconciles.add(sec(reconciled - Date.now() + performance.now())!)
@@ -270,6 +267,7 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
     const successRate = (statuses.succeeded ?? 0) / o.tasks
     const agreementMs = f.agreedAt === null || f.apiBackAt === null ? null : Math.round(f.agreedAt - f.apiBackAt)
     const agreeing = o.tasks - new Set(final.map(d => d.taskId === '*' ? view.taskIds : [d.taskId]).flat()).size
+    const load = machine.stop()
     return {
       experiment: 'spof',
       executor: 'docker',
@@ -305,15 +303,15 @@ export async function runSpof (o: SpofOptions, log: (line: string) => void = () 
       timedOut: allDone === undefined,
       startupMs: Math.round(startupMs),
       restartError: f.restartError,
-      eventLoopDelayMs: { p50: Math.round(loopDelay.percentile(50) / 1e6), p99: Math.round(loopDelay.percentile(99) / 1e6), max: Math.round(loopDelay.max / 1e6) },
-      maxLoadAvg: Math.round(maxLoadAvg * 100) / 100,
+      eventLoopDelayMs: load.eventLoopDelayMs,
+      maxLoadAvg: load.maxLoadAvg,
       goalMet: succeededWhileDown > 0 && successRate === 1 && duplicates.length === 0 && agreementMs !== null && agreeing === o.tasks,
       timeline
     }
   } finally {
     // A run that failed half-way: the sampler and the fault injector must not outlive it.
     phase.done = true
-    loopDelay.disable()
+    machine.stop()
     await control.stop().catch(() => {})
     await bed.stop()
     await rm(controlDir, { recursive: true, force: true })
