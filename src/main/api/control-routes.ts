@@ -5,6 +5,7 @@ import { CONTROL_ROUTES, type ControlApi, type ControlJobsQuery } from '../../sh
 import { TASK_STATUSES, type TaskStatus } from '../../shared/schemas.js'
 import { PROMETHEUS_CONTENT_TYPE } from '../control/prometheus.js'
 import { HttpError, validationError } from './errors.js'
+import { compileRoutes, matchPath, pathSegments } from './routes.js'
 
 export type ControlRouteName = keyof typeof CONTROL_ROUTES
 
@@ -15,35 +16,17 @@ export type ControlReply =
 const MAX_LIMIT = 1000
 const JOBS_QUERY_KEYS = new Set(['status', 'limit'])
 
-const COMPILED = Object.entries(CONTROL_ROUTES).map(([name, spec]) => {
-  const [method = '', path = ''] = spec.split(' ')
-  return { name: name as ControlRouteName, method, segments: path.split('/').filter((s) => s !== '') }
-})
+const COMPILED = compileRoutes(CONTROL_ROUTES)
 
 /** Whether a request path belongs to the control routes (matched before the peer's own routes). */
 export function isControlPath (pathname: string): boolean {
   return pathname === '/metrics' || pathname === '/api/control' || pathname.startsWith('/api/control/')
 }
 
-function matchSegments (want: string[], got: string[]): Record<string, string> | undefined {
-  if (want.length !== got.length) return undefined
-  const params: Record<string, string> = {}
-  for (let i = 0; i < want.length; i++) {
-    if (want[i]!.startsWith(':')) params[want[i]!.slice(1)] = got[i]!
-    else if (want[i] !== got[i]) return undefined
-  }
-  return params
-}
-
 function match (method: string, pathname: string): { name: ControlRouteName, params: Record<string, string> } {
-  let segments: string[]
-  try {
-    segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s))
-  } catch {
-    throw new HttpError(400, 'ValidationError', 'path: malformed percent-encoding', 'path')
-  }
+  const segments = pathSegments(pathname)
   for (const route of COMPILED) {
-    const params = matchSegments(route.segments, segments)
+    const params = matchPath(route, segments)
     if (params === undefined) continue
     if (route.method !== method) throw new HttpError(405, 'NotFoundError', `method ${method} not allowed on ${pathname}`, undefined, { Allow: route.method })
     return { name: route.name, params }

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { DEFAULT_MAX_BUFFERED, FLUSH_MS, MAX_BATCH, MAX_INBOUND_PAYLOAD, closeSocketServer, refuseUpgrade, type UpgradeAuthorizer } from './socket-common.js'
+import { compileRoutes, matchPath } from './routes.js'
 import { taskIdParamSchema } from '../../shared/api.js'
 import { TASK_LOG_STREAM_ROUTE, type LogStreamFrame } from '../../shared/control-api.js'
 
@@ -21,20 +22,13 @@ export interface LogSocketInit {
 
 const CLOSE_CODE_BY_ERROR: Record<string, number> = { ValidationError: 4400, NotFoundError: 4404 }
 
-const ROUTE_SEGMENTS = TASK_LOG_STREAM_ROUTE.split(' ')[1]!.split('/').filter(s => s !== '')
+const [ROUTE] = compileRoutes({ taskLogStream: TASK_LOG_STREAM_ROUTE })
 
 /** The (undecoded-if-malformed) `:id` when `pathname` is the log stream path, else undefined. */
 export function taskLogsPathId (pathname: string): string | undefined {
-  const segments = pathname.split('/').filter(s => s !== '')
-  if (segments.length !== ROUTE_SEGMENTS.length) return undefined
-  let id: string | undefined
-  for (let i = 0; i < segments.length; i++) {
-    const want = ROUTE_SEGMENTS[i]!
-    const got = segments[i]!
-    if (want === ':id') id = decodeSegment(got)
-    else if (want !== got) return undefined
-  }
-  return id
+  // Raw segments: a malformed id must still reach the socket, which answers it with an error frame.
+  const id = matchPath(ROUTE!, pathname.split('/').filter(s => s !== ''))?.id
+  return id === undefined ? undefined : decodeSegment(id)
 }
 
 export class LogSocket {

@@ -74,18 +74,33 @@ function parseBody<T> (schema: { safeParse: (v: unknown) => { success: true, dat
   return parsed.data
 }
 
-interface CompiledRoute {
-  name: RouteName
+export interface CompiledRoute<N extends string = RouteName> {
+  name: N
   method: string
   segments: string[]
 }
 
-const COMPILED: CompiledRoute[] = Object.entries(API_ROUTES).map(([name, spec]) => {
-  const [method = '', path = ''] = spec.split(' ')
-  return { name: name as RouteName, method, segments: path.split('/').filter((s) => s !== '') }
-})
+/** A route table ('METHOD /path/:param' per name) split into segments once. */
+export function compileRoutes<N extends string> (table: Record<N, string>): Array<CompiledRoute<N>> {
+  return (Object.entries(table) as Array<[N, string]>).map(([name, spec]) => {
+    const [method = '', path = ''] = spec.split(' ')
+    return { name, method, segments: path.split('/').filter((s) => s !== '') }
+  })
+}
 
-function matchPath (route: CompiledRoute, segments: string[]): Record<string, string> | undefined {
+const COMPILED = compileRoutes(API_ROUTES)
+
+/** The decoded segments of a request path, or 400 when its percent-encoding is malformed. */
+export function pathSegments (pathname: string): string[] {
+  try {
+    return pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s))
+  } catch {
+    throw new HttpError(400, 'ValidationError', 'path: malformed percent-encoding', 'path')
+  }
+}
+
+/** The route's `:params` when `segments` is its path, else undefined. */
+export function matchPath (route: CompiledRoute<string>, segments: string[]): Record<string, string> | undefined {
   if (route.segments.length !== segments.length) return undefined
   const params: Record<string, string> = {}
   for (let i = 0; i < segments.length; i++) {
@@ -103,12 +118,7 @@ export type RouteMatch =
 
 /** Resolves method + path to a route, or throws 404 / 405 (with an Allow header). */
 export function matchRoute (method: string, pathname: string): RouteMatch {
-  let segments: string[]
-  try {
-    segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s))
-  } catch {
-    throw new HttpError(400, 'ValidationError', 'path: malformed percent-encoding', 'path')
-  }
+  const segments = pathSegments(pathname)
   const allowed: string[] = []
   for (const route of COMPILED) {
     const params = matchPath(route, segments)
