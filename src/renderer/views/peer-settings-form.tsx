@@ -1,61 +1,21 @@
 // "Peer settings": this peer's name, bootstrap peers and Docker endpoint; applied at the next start.
-import { useEffect, useState, type FormEvent } from 'react'
 import type { PeerConfigView } from '../../shared/api.js'
 import { FormError, TextAreaField, TextField } from '../components/field.js'
-import { useFocusFirstInvalid } from '../components/use-focus-invalid.js'
-import type { FieldErrors } from '../forms/field-errors.js'
-import { PEER_FIELDS, peerFormValues, validatePeerForm, type PeerField, type PeerFormValues } from '../forms/peer-form.js'
-import { errorsFromFailure } from '../forms/submit-error.js'
+import { useSettingsForm } from '../components/use-settings-form.js'
+import { PEER_FIELDS, peerFormValues, validatePeerForm } from '../forms/peer-form.js'
 import { appActions } from '../store/use-app.js'
 
 export function PeerSettingsForm ({ config }: { config: PeerConfigView }): React.JSX.Element {
-  const [base, setBase] = useState(config)
-  const [values, setValues] = useState(() => peerFormValues(config))
-  const [errors, setErrors] = useState<FieldErrors<PeerField>>({})
-  const [saved, setSaved] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
-  const { formRef, focusInvalid } = useFocusFirstInvalid()
-
-  // Follow changes made elsewhere unless the user is editing (same rule as the sharing form).
-  const configKey = JSON.stringify(peerFormValues(config))
-  useEffect(() => {
-    if (JSON.stringify(values) === JSON.stringify(peerFormValues(base))) setValues(peerFormValues(config))
-    setBase(config)
-  }, [configKey])
-
-  const setValue = (key: keyof PeerFormValues, value: string): void => {
-    setValues((v) => ({ ...v, [key]: value }))
-    setErrors((errs) => ({ ...errs, [key]: undefined }))
-    setSaved(undefined)
-  }
-
-  const onSubmit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault()
-    setSaved(undefined)
-    const checked = validatePeerForm(values, config)
-    if (!checked.ok) {
-      setErrors(checked.errors)
-      focusInvalid()
-      return
-    }
-    setErrors({})
-    if (Object.keys(checked.update).length === 0) {
-      setSaved('Nothing to save')
-      return
-    }
-    setBusy(true)
-    try {
-      const next = await appActions().updateConfig(checked.update)
-      setBase(next)
-      setValues(peerFormValues(next))
-      setSaved(next.restartRequired ? 'Saved; takes effect after a restart' : 'Saved')
-    } catch (err) {
-      setErrors(errorsFromFailure(err, PEER_FIELDS, 'form'))
-      focusInvalid()
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { values, errors, saved, busy, formRef, setValue, onSubmit } = useSettingsForm({
+    source: config,
+    toValues: peerFormValues,
+    validate: validatePeerForm,
+    save: async (update) => {
+      const next = await appActions().updateConfig(update)
+      return { source: next, message: next.restartRequired ? 'Saved; takes effect after a restart' : 'Saved' }
+    },
+    fields: PEER_FIELDS
+  })
 
   return (
     <form ref={formRef} aria-label='Peer settings' className='card' noValidate onSubmit={(e) => { void onSubmit(e) }}>

@@ -1,11 +1,8 @@
 // "Sharing settings": the owner's caps and idle policy. Saves only the fields that changed.
-import { useEffect, useState, type FormEvent } from 'react'
 import type { SharingSettings } from '../../shared/sharing.js'
 import { CheckboxField, FormError, TextField } from '../components/field.js'
-import { useFocusFirstInvalid } from '../components/use-focus-invalid.js'
-import type { FieldErrors } from '../forms/field-errors.js'
-import { SHARING_FIELDS, sharingFormValues, validateSharingForm, type SharingField, type SharingFormValues } from '../forms/sharing-form.js'
-import { errorsFromFailure } from '../forms/submit-error.js'
+import { useSettingsForm } from '../components/use-settings-form.js'
+import { SHARING_FIELDS, sharingFormValues, validateSharingForm, type SharingFormValues } from '../forms/sharing-form.js'
 import { appActions } from '../store/use-app.js'
 
 type TextKey = Exclude<keyof SharingFormValues, 'allowNetwork'>
@@ -21,55 +18,13 @@ const TEXT_FIELDS: Array<{ key: TextKey, label: string, hint?: string, type: 'nu
 ]
 
 export function SharingSettingsForm ({ settings }: { settings: SharingSettings }): React.JSX.Element {
-  const [base, setBase] = useState(settings)
-  const [values, setValues] = useState(() => sharingFormValues(settings))
-  const [errors, setErrors] = useState<FieldErrors<SharingField>>({})
-  const [saved, setSaved] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
-  const { formRef, focusInvalid } = useFocusFirstInvalid()
-
-  // Settings changed elsewhere (CLI, tray): follow them unless the user is editing. Keyed by
-  // their JSON so a new object with the same values (every poll) does not reset anything.
-  const settingsKey = JSON.stringify(settings)
-  useEffect(() => {
-    const pristine = JSON.stringify(values) === JSON.stringify(sharingFormValues(base))
-    if (pristine) setValues(sharingFormValues(settings))
-    setBase(settings)
-  }, [settingsKey])
-
-  const onSubmit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault()
-    setSaved(undefined)
-    const checked = validateSharingForm(values, settings)
-    if (!checked.ok) {
-      setErrors(checked.errors)
-      focusInvalid()
-      return
-    }
-    setErrors({})
-    if (Object.keys(checked.update).length === 0) {
-      setSaved('Nothing to save')
-      return
-    }
-    setBusy(true)
-    try {
-      const lending = await appActions().updateSharing(checked.update)
-      setBase(lending.settings)
-      setValues(sharingFormValues(lending.settings))
-      setSaved('Saved')
-    } catch (err) {
-      setErrors(errorsFromFailure(err, SHARING_FIELDS, 'form'))
-      focusInvalid()
-    } finally {
-      setBusy(false)
-    }
-  }
-
-  const setValue = (key: keyof SharingFormValues, value: string | boolean): void => {
-    setValues((v) => ({ ...v, [key]: value }))
-    setErrors((errs) => ({ ...errs, [key]: undefined }))
-    setSaved(undefined)
-  }
+  const { values, errors, saved, busy, formRef, setValue, onSubmit } = useSettingsForm({
+    source: settings,
+    toValues: sharingFormValues,
+    validate: validateSharingForm,
+    save: async (update) => ({ source: (await appActions().updateSharing(update)).settings, message: 'Saved' }),
+    fields: SHARING_FIELDS
+  })
 
   return (
     <form ref={formRef} aria-label='Sharing settings' className='card' noValidate onSubmit={(e) => { void onSubmit(e) }}>
