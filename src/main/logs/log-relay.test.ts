@@ -156,6 +156,26 @@ describe('LogRelay', () => {
     expect(c.frames[2]).toEqual({ type: 'holder', holder: 'B', epoch: 2, status: 'leased' })
   })
 
+  it('two claimants of one epoch: when the record order picks the other one, the relay follows the winner', async () => {
+    w = world()
+    const a = w.holder('A')
+    const b = w.holder('B')
+    // A's claim is seen first; it loses the settle re-read and never runs, B runs the same epoch.
+    w.state('leased', 1, 'A')
+    const c = w.client()
+    await expect.poll(() => a.opened).toBe(1)
+    b.push('b0', 1, 10)
+    w.state('running', 1, 'B')
+    await expect.poll(() => texts(c.frames)).toEqual(['1:b0'])
+    expect(a.open).toBe(0)
+    b.push('b1', 1, 11)
+    b.finish()
+    w.state('succeeded', 1, 'B', 0)
+    await c.done
+    expect(texts(c.frames)).toEqual(['1:b0', '1:b1'])
+    expect(kinds(c.frames)).toEqual(['holder A@1', 'holder B@1', 'line', 'line', 'end'])
+  })
+
   it('asks again when the holder says "ended" before its run registered there', async () => {
     w = world()
     const a = w.holder('A')

@@ -113,13 +113,16 @@ export class LogRelay {
    * nothing to fetch: the run is here, older than the one followed, or already fully kept.
    */
   acquire (taskId: string, epoch: number, holder: string): Follow | undefined {
-    if (this.stopped || holder === this.c.peerId) return undefined
+    if (this.stopped) return undefined
     const current = this.follows.get(taskId)
     if (current !== undefined) {
       if (current.epoch > epoch) return undefined
-      if (current.epoch === epoch) { this.settle(current); return current }
+      if (current.epoch === epoch && current.holder === holder) { this.settle(current); return current }
+      // A newer run, or the same epoch won by another claimant: two providers claimed at once and
+      // the record order picked the other one, which never started the run we were following.
       this.end(current)
     }
+    if (holder === this.c.peerId) return undefined
     if (this.marks.get(markKey(taskId, epoch))?.complete === true) return undefined
     const follow: Follow = { taskId, epoch, holder, watchers: 0, keep: false, controller: new AbortController(), done: Promise.resolve(), deadline: undefined }
     this.follows.set(taskId, follow)
