@@ -12,6 +12,7 @@ const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
   latency: async () => (await import('./latency-command.js')).latencyExperiment,
   idle: async () => (await import('./idle-command.js')).idleExperiment,
   partition: async () => (await import('./partition-command.js')).partitionExperiment,
+  scale: async () => (await import('./scale-command.js')).scaleExperiment,
   spof: async () => (await import('./spof-command.js')).spofExperiment,
   throughput: async () => (await import('./throughput-command.js')).throughputExperiment
 }
