@@ -2,6 +2,7 @@
 // on one clock: all peers live in this process, so performance.now() orders events across them.
 import { isTerminal, type TaskState } from '../../shared/index.js'
 import type { Peer } from '../peer/index.js'
+import { RunLog } from './partition-runs.js'
 
 /** One lease held by a killed peer: the task must run elsewhere at a higher epoch. */
 export interface Outage {
@@ -46,6 +47,8 @@ export class ClaimObserver {
   /** `${peerId} ${taskId}@${epoch}` → moment that peer's watcher saw the lease expire. */
   private readonly expiries = new Map<string, number>()
   readonly outages: Outage[] = []
+  /** Every run's start and end, to tell how long two runs of one task executed at once. */
+  readonly runs = new RunLog()
 
   /** Executor hook for the peer `owner()` names (known once that peer has started). */
   runHook (owner: () => string | undefined): (e: RunEvent) => void {
@@ -56,9 +59,12 @@ export class ClaimObserver {
       const set = this.executing.get(id) ?? new Set<string>()
       this.executing.set(id, set)
       const run = `${e.taskId}@${e.epoch}`
-      if (e.phase === 'start') set.add(run)
-      else {
+      if (e.phase === 'start') {
+        set.add(run)
+        this.runs.start(e.taskId, id, e.epoch, performance.now())
+      } else {
         set.delete(run)
+        this.runs.end(e.taskId, id, e.epoch, performance.now())
         if (!e.aborted) this.completedRuns.set(e.taskId, [...this.completedRuns.get(e.taskId) ?? [], `${id}@${e.epoch}`])
       }
     }
@@ -114,6 +120,11 @@ export class ClaimObserver {
     const leases = peer.scheduler.heldLeases()
     for (const l of leases) this.outages.push({ taskId: l.taskId, victim: peer.peerId, epoch: l.epoch, killedAt: at })
     this.killed.set(peer.peerId, at)
+    // A real kill ends its containers with it: the killed peer's runs stop counting at the kill.
+    for (const run of this.executing.get(peer.peerId) ?? []) {
+      const [taskId, epoch] = run.split('@') as [string, string]
+      this.runs.end(taskId, peer.peerId, Number(epoch), at)
+    }
     this.executing.delete(peer.peerId)
     return leases.length
   }

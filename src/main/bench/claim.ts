@@ -5,6 +5,7 @@ import { isTerminal, type TaskStatus } from '../../shared/index.js'
 import { SimulatedSleepExecutor } from '../executor/index.js'
 import type { Peer } from '../peer/index.js'
 import { ClaimObserver, type DuplicateCommit, type DuplicateRun } from './claim-observer.js'
+import type { OverlapReport } from './partition-runs.js'
 import { distribution, type Distribution } from './stats.js'
 import { startTestbed, waitUntil } from './testbed.js'
 
@@ -24,6 +25,21 @@ export interface ClaimOptions {
   submitters?: number
   /** Pause between two kills. Default 1000 ms. */
   killGapMs?: number
+  /** Replaces the default kills (`kills` busy holders, one every killGapMs): bench chaos kills a share of the providers at once. */
+  killPlan?: (run: KillContext) => Promise<void>
+}
+
+/** What a kill plan works with; it runs from the first submit until it returns (awaited once every task is terminal). */
+export interface KillContext {
+  peers: Peer[]
+  /** The submitters: never killed, their view decides success. */
+  spared: Set<Peer>
+  obs: ClaimObserver
+  /** Abrupt death; call obs.markKilled(peer, at) just before. */
+  kill: (peer: Peer) => Promise<void>
+  /** True once every task is terminal or the deadline passed. */
+  finished: () => boolean
+  log: (line: string) => void
 }
 
 export interface ClaimSummary {
@@ -39,6 +55,8 @@ export interface ClaimSummary {
   statuses: Partial<Record<TaskStatus | 'unknown', number>>
   duplicateCommits: number
   duplicateExecutions: number
+  /** Tasks with two runs executing at the same moment, and for how long (a killed peer's runs end at the kill). */
+  overlappingRuns: Omit<OverlapReport, 'examples'>
   claimLatencyMs: Distribution
   submitMs: Distribution
   mttrEndToEndMs: Distribution
@@ -92,7 +110,8 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
     const submitMs: number[] = []
     let finished = false
     const workStart = performance.now()
-    const killing = killLoop(o, bed.peers, new Set(submitters), obs, bed.kill, () => finished, log)
+    const ctx: KillContext = { peers: bed.peers, spared: new Set(submitters), obs, kill: bed.kill, finished: () => finished, log }
+    const killing = o.killPlan === undefined ? killLoop(o, ctx) : o.killPlan(ctx)
 
     await Promise.all(submitters.map(async (submitter, s) => {
       let next = s
@@ -127,6 +146,7 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
     const recovered = obs.outages.filter(x => x.recoveredAt !== undefined)
     const duplicates = obs.duplicateCommits()
     const duplicateRuns = obs.duplicateExecutions()
+    const overlaps = obs.runs.overlaps(performance.now())
     return {
       experiment: 'claim',
       peers: o.peers,
@@ -139,6 +159,7 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
       statuses,
       duplicateCommits: duplicates.length,
       duplicateExecutions: duplicateRuns.length,
+      overlappingRuns: { tasks: overlaps.tasks, totalOverlapMs: overlaps.totalOverlapMs, maxOverlapMs: overlaps.maxOverlapMs },
       claimLatencyMs: distribution(obs.claimLatencies()),
       submitMs: distribution(submitMs),
       mttrEndToEndMs: distribution(recovered.map(x => x.recoveredAt! - x.killedAt)),
@@ -167,10 +188,7 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
  * once a tenth of the tasks were claimed, so kills land while work is running. Submitters are
  * spared: their view is the one success is read from.
  */
-async function killLoop (
-  o: ClaimOptions, peers: Peer[], spared: Set<Peer>, obs: ClaimObserver,
-  kill: (p: Peer) => Promise<void>, finished: () => boolean, log: (line: string) => void
-): Promise<void> {
+async function killLoop (o: ClaimOptions, { peers, spared, obs, kill, finished, log }: KillContext): Promise<void> {
   if (o.kills === 0) return
   const started = await waitUntil(() => finished() ? 'finished' : obs.claimedCount >= Math.max(1, o.tasks / 10) && 'go', o.timeoutMs, 50)
   if (started !== 'go') return

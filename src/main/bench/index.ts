@@ -14,7 +14,8 @@ const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
   partition: async () => (await import('./partition-command.js')).partitionExperiment,
   scale: async () => (await import('./scale-command.js')).scaleExperiment,
   spof: async () => (await import('./spof-command.js')).spofExperiment,
-  throughput: async () => (await import('./throughput-command.js')).throughputExperiment
+  throughput: async () => (await import('./throughput-command.js')).throughputExperiment,
+  chaos: async () => (await import('./chaos-command.js')).chaosExperiment
 }
 
 const EXIT_USAGE = 2
