@@ -73,6 +73,11 @@ export interface StatusResponse {
   startedAt: number
   /** 'control' on a control peer (it also serves CONTROL_ROUTES: the dashboard's data). */
   role: 'peer' | 'control'
+  /**
+   * The organisation as this peer sees it: members it reaches now (itself included) of those it
+   * knows. Without a majority (the smaller side of a split network) it claims and commits nothing.
+   */
+  members?: { reachable: number, known: number, majority: boolean }
 }
 
 export interface TaskView {

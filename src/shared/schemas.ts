@@ -111,7 +111,9 @@ export const nodeLeaseSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   peerId: peerIdString,
   seq: z.number().int().min(0),
-  ttlMs: z.number().int().min(500).max(600_000)
+  ttlMs: z.number().int().min(500).max(600_000),
+  /** The peer's goodbye on a graceful stop: the others stop counting it as a member at once. */
+  leaving: z.literal(true).optional()
 }).strict()
 export type NodeLease = z.infer<typeof nodeLeaseSchema>
 

@@ -48,7 +48,8 @@ export const DEFAULT_IDLE_POLICY = { idleStartMin: 15, idleResumeMin: 5, handBac
 /** Why a provider does not take a task (or that it would); `code` is stable, `message` plain words. */
 export const NOT_PLACED_CODES = [
   'would-claim', 'running-it', 'finished', 'no-executor', 'docker-unavailable', 'paused', 'snoozed', 'waiting-for-idle',
-  'owner-busy', 'suspended', 'no-free-slot', 'too-much-cpu', 'too-much-memory', 'network-not-allowed', 'not-seen', 'no-answer'
+  'owner-busy', 'suspended', 'no-free-slot', 'too-much-cpu', 'too-much-memory', 'network-not-allowed', 'not-seen', 'no-answer',
+  'no-majority'
 ] as const
 export const notPlacedCode = z.enum(NOT_PLACED_CODES)
 export type NotPlacedCode = z.infer<typeof notPlacedCode>

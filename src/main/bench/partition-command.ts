@@ -12,11 +12,14 @@ const OPTIONS = {
   ttl: { type: 'string' },
   'split-at': { type: 'string' },
   'split-for': { type: 'string' },
+  first: { type: 'string' },
   timeout: { type: 'string' }
 } as const
 
 const USAGE = `bench partition [flags]   split the peers into two halves for T seconds, heal, check the fencing
-  --peers N          peers, half in each half, one submitter in each (default 20)
+  --peers N          peers, one submitter in each half (default 20)
+  --first N          peers in the first half (default half of them: an even split, where neither
+                     half has the majority a lease write needs, so both wait for the heal)
   --tasks N          simulated tasks (default 100)
   --slots N          tasks each provider runs at once (default 2)
   --task-ms MS       simulated run time of each task (default 3000)
@@ -40,11 +43,13 @@ export const partitionExperiment: Experiment = {
       splitForMs: Math.round(numberFlag('partition', 'split-for', v['split-for'], 20) * 1000),
       timeoutMs: Math.round(numberFlag('partition', 'timeout', v.timeout, 300) * 1000)
     }
+    const first = intFlag('partition', 'first', v.first, Math.floor(o.peers / 2), 2)
+    if (first > o.peers - 2) throw new BenchUsageError(`bench partition: --first must leave at least 2 peers in the second half (got ${first} of ${o.peers})`)
     if (o.timeoutMs <= o.splitAtMs + o.splitForMs) {
       throw new BenchUsageError('bench partition: --timeout must be longer than --split-at + --split-for')
     }
-    print(`partition: ${o.peers} peers, ${o.tasks} tasks of ${o.taskMs} ms, split at ${o.splitAtMs / 1000} s for ${o.splitForMs / 1000} s, lease ttl ${o.ttlMs} ms …`)
-    const summary = await runPartition(o, print)
+    print(`partition: ${o.peers} peers (${first} | ${o.peers - first}), ${o.tasks} tasks of ${o.taskMs} ms, split at ${o.splitAtMs / 1000} s for ${o.splitForMs / 1000} s, lease ttl ${o.ttlMs} ms …`)
+    const summary = await runPartition({ ...o, first }, print)
     for (const line of describePartition(summary)) print(line)
     return [summary]
   }
@@ -60,6 +65,8 @@ export function describePartition (s: PartitionSummary): string[] {
     `   split / heal       at ${formatMs(s.splitAtMs)} / ${formatMs(s.healedAtMs)} after the first submit; startup ${formatMs(s.startupMs)}`,
     `   connections cut    ${s.crossConnectionsBeforeSplit} between the halves before the split, at most ${s.crossConnectionsDuringSplit} open during it`,
     `   progress           at the split ${s.progress.atSplit.submitted} submitted, ${s.progress.atSplit.claimed} claimed; at the heal ${s.progress.atHeal.submitted} submitted, ${s.progress.atHeal.claimed} claimed`,
+    `   with a majority    fewest peers per half able to write leases: before split ${halves(s.withMajority.beforeSplit)}   during split ${halves(s.withMajority.duringSplit)}   after heal ${halves(s.withMajority.afterHeal)}`,
+    `   claims lost        before split ${s.claimsLost.beforeSplit}   during split ${s.claimsLost.duringSplit}   after heal ${s.claimsLost.afterHeal} (a verifying re-read picked another claim)`,
     `   commits per half   before split ${halves(s.committed.beforeSplit)}   during split ${halves(s.committed.duringSplit)}   after heal ${halves(s.committed.afterHeal)}`,
     `   success            ${pct(s.successRate)}  ${JSON.stringify(s.statuses)}, ${s.submitted}/${s.tasks} submitted`,
     `   duplicate commits  ${s.duplicateCommits}   (a task with two different terminal results ever selected)`,

@@ -21,6 +21,8 @@ export interface PartitionOptions {
   /** How long the halves stay apart (T). */
   splitForMs: number
   timeoutMs: number
+  /** Peers in the first half. Default half of them. */
+  first?: number
 }
 
 type Half = 0 | 1
@@ -51,6 +53,13 @@ export interface PartitionSummary extends LoadReport {
   crossConnectionsBeforeSplit: number
   /** Most connections between the halves open at any sample taken during the split (must be 0). */
   crossConnectionsDuringSplit: number
+  /**
+   * Fewest peers of each half that reached a majority of the members (and so could write leases)
+   * at any sample of each phase; a half without a majority waits for the heal.
+   */
+  withMajority: { beforeSplit: PerHalf, duringSplit: PerHalf, afterHeal: PerHalf }
+  /** Claims that lost their verifying re-read (a race, or the majority lost meanwhile), per phase. */
+  claimsLost: { beforeSplit: number, duringSplit: number, afterHeal: number }
   /** Tasks committed by a provider of each half, per phase (a task committed in both counts twice). */
   committed: { beforeSplit: PerHalf, duringSplit: PerHalf, afterHeal: PerHalf }
   /** Where the work stood when the split began and when it healed (tasks submitted / first claimed). */
@@ -90,7 +99,8 @@ class Partition {
 
 export async function runPartition (o: PartitionOptions, log: (line: string) => void = () => {}): Promise<PartitionSummary> {
   const t0 = performance.now()
-  const half = (i: number): Half => i < Math.floor(o.peers / 2) ? 0 : 1
+  const firstHalf = o.first ?? Math.floor(o.peers / 2)
+  const half = (i: number): Half => i < firstHalf ? 0 : 1
   const part = new Partition()
   const obs = new ClaimObserver()
   const runs = new RunLog()
@@ -130,7 +140,19 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
     // Commits per phase and half, from each provider's own bus.
     const phase = { now: 'beforeSplit' as keyof PartitionSummary['committed'] }
     const committed: PartitionSummary['committed'] = { beforeSplit: [0, 0], duringSplit: [0, 0], afterHeal: [0, 0] }
-    bed.peers.forEach((p, i) => p.bus.on(e => { if (e.type === 'lease:committed') committed[phase.now][half(i)]++ }))
+    const claimsLost = { beforeSplit: 0, duringSplit: 0, afterHeal: 0 }
+    bed.peers.forEach((p, i) => p.bus.on(e => {
+      if (e.type === 'lease:committed') committed[phase.now][half(i)]++
+      if (e.type === 'lease:lost') claimsLost[phase.now]++
+    }))
+    const withMajority: PartitionSummary['withMajority'] = { beforeSplit: [sides[0].length, sides[1].length], duringSplit: [sides[0].length, sides[1].length], afterHeal: [sides[0].length, sides[1].length] }
+    const majoritySampler = setInterval(() => {
+      const counts: PerHalf = [0, 0]
+      bed.peers.forEach((p, i) => { if (p.membership.hasMajority()) counts[half(i)]++ })
+      const seen = withMajority[phase.now]
+      withMajority[phase.now] = [Math.min(seen[0], counts[0]), Math.min(seen[1], counts[1])]
+    }, 250)
+    majoritySampler.unref()
 
     const crossConnections = (): number => sides[0].reduce((n, p) =>
       n + p.node.getConnections().filter(c => c.status === 'open' && part.halfOf.get(c.remotePeer.toString()) === 1).length, 0)
@@ -204,6 +226,7 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
     await splitPhase
     if (finished === undefined) part.active = false
     await splitting
+    clearInterval(majoritySampler)
 
     // Late writers: a duplicate commit could land after the submitters saw a result.
     await waitUntil(() => bed.peers.every(p => p.scheduler.runningCount === 0), o.ttlMs + 2000)
@@ -227,6 +250,8 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       healedAtMs: times.healed,
       crossConnectionsBeforeSplit: times.crossBefore,
       crossConnectionsDuringSplit: times.crossDuring,
+      withMajority,
+      claimsLost,
       committed,
       progress,
       submitted: tasks.length,

@@ -44,6 +44,7 @@ export function formatStatus (s: StatusResponse): string {
     ['version', s.version],
     ...(s.addrs.length === 0 ? [['addrs', '-'] as [string, string]] : s.addrs.map((a, i): [string, string] => [i === 0 ? 'addrs' : '', a])),
     ['peers', `${s.peers} connected`],
+    ...(s.members === undefined ? [] : [['members', formatMembers(s.members)] as [string, string]]),
     ['api', s.apiUrl],
     ['data dir', s.dataDir],
     ['org key', s.orgFingerprint],
@@ -54,4 +55,9 @@ export function formatStatus (s: StatusResponse): string {
     ['started', new Date(s.startedAt).toISOString()]
   ]
   return lines.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n') + '\n'
+}
+
+function formatMembers (m: NonNullable<StatusResponse['members']>): string {
+  const counted = `reaches ${m.reachable} of ${m.known} known`
+  return m.majority ? counted : `${counted}: NO MAJORITY, claims nothing until the network heals`
 }

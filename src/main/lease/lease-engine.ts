@@ -13,6 +13,12 @@ export interface LeaseEngineComponents {
   announce: (bytes: Uint8Array) => void
   watcher?: ExpiryWatcher
   clock?: MonotonicClock
+  /**
+   * Whether this peer reaches a majority of the organisation's members (Membership). Claims,
+   * heartbeats and commits are written only while it does, so the two sides of a partition can
+   * never both run a task to completion. Default: always (a lone engine in unit tests).
+   */
+  majority?: () => boolean
 }
 
 export interface LeaseEngineInit {
@@ -70,7 +76,7 @@ export class LeaseEngine {
    */
   async claim (taskId: string): Promise<ClaimOutcome> {
     const state = (await this.readState(taskId)).best?.value
-    if (state === undefined || !isClaimable(state, this.watcher.isExpired(state))) return { kind: 'not-claimable', state }
+    if (state === undefined || !isClaimable(state, this.watcher.isExpired(state)) || !this.hasMajority()) return { kind: 'not-claimable', state }
     const me = this.components.peerId
     const claimed: TaskState = {
       ...state, status: 'leased', epoch: state.epoch + 1, holder: me, seq: 0, attempts: state.attempts + 1,
@@ -84,7 +90,8 @@ export class LeaseEngine {
     await sleep(Math.max(this.settleMs, 2 * this.writeLatencyMs))
     const after = await this.readState(taskId)
     const winner = after.best?.value
-    if (after.best?.signer !== me || winner?.epoch !== claimed.epoch || winner.holder !== me) return { kind: 'lost', winner }
+    // A split during the settle window: the re-read saw only this side's replicas.
+    if (after.best?.signer !== me || winner?.epoch !== claimed.epoch || winner.holder !== me || !this.hasMajority()) return { kind: 'lost', winner }
     const lease = new Lease(claimed, startedAt)
     // A result committed at a lower epoch that my claim overtook (its writer was slow, not dead):
     // adopt it instead of running the task a second time.
@@ -183,16 +190,28 @@ export class LeaseEngine {
   async release (lease: Lease, reason: string): Promise<boolean> {
     if (lease.fenced) return false
     lease.fence(`released: ${reason}`)
-    return await this.write({ ...lease.claimed, status: 'queued', epoch: lease.epoch + 1, holder: this.components.peerId, seq: 0, error: reason.slice(0, 1024), updatedAt: Date.now() })
+    // Not gated: a hand-back only makes the task claimable, and a claim needs the majority.
+    return await this.write({ ...lease.claimed, status: 'queued', epoch: lease.epoch + 1, holder: this.components.peerId, seq: 0, error: reason.slice(0, 1024), updatedAt: Date.now() }, false)
   }
 
-  private async write (state: TaskState): Promise<boolean> {
+  /** Reaches a majority of the members (always, without a membership). */
+  hasMajority (): boolean {
+    return this.components.majority?.() ?? true
+  }
+
+  /**
+   * Writes a state of my lease; true once a quorum acknowledged it. Lease writes (`gated`) are not
+   * even sent from the minority side of a partition: they could only be acknowledged there.
+   */
+  private async write (state: TaskState, gated = true): Promise<boolean> {
+    if (gated && !this.hasMajority()) return false
     const started = this.clock()
     try {
       const { acks, required } = await this.components.records.put(taskStateKey(state.taskId), state, { announce: this.components.announce })
       this.watcher.observe(state)
       this.writeLatencyMs = 0.8 * this.writeLatencyMs + 0.2 * (this.clock() - started)
-      return acks >= required
+      // Connections lost while the write was out: its acknowledgements came from one side only.
+      return acks >= required && (!gated || this.hasMajority())
     } catch {
       return false
     }

@@ -44,6 +44,12 @@ export interface PeerConfig {
   idleSource?: IdleSource
   /** Replica acknowledgements a write needs. Default 3. */
   putQuorum?: number
+  /**
+   * How long a member that vanished without a goodbye still counts towards the majority a lease
+   * write needs (lease/membership.ts). Longer guards longer partitions; shorter lets survivors of
+   * a mass crash resume sooner. Default max(60 s, 6 × lease ttl).
+   */
+  membershipWindowMs?: number
   /** Settle window between a claim and its verifying re-read. Default 100 ms (stretched to twice the recent write latency under load). */
   claimSettleMs?: number
   /** Act as a circuit relay for members that cannot dial each other. Default true. */

@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import { access } from 'node:fs/promises'
 import {
   isTerminal, nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, taskSpecKey,
-  type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
+  type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeLease, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
 } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
-import { LeaseEngine } from '../lease/index.js'
+import { LeaseEngine, Membership } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
   createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
@@ -39,6 +39,8 @@ export interface Peer extends MCloudApi {
   readonly bus: PeerBus
   readonly scheduler: Scheduler
   readonly leases: LeaseEngine
+  /** The organisation as this peer sees it: whether it reaches the majority lease writes need. */
+  readonly membership: Membership
   readonly records: RecordStore
   readonly lending: Lending
   /** The machine is about to sleep or shut down: every running task is handed back at once. */
@@ -95,9 +97,14 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const logs = new LogBook({ dir: logDir })
   stops.push(async () => { await logs.close() })
   const book = new TaskBook()
-  const gossip = new GossipChannel(node, records)
+  // The organisation as this peer sees it: lease writes only on the majority side of a split.
+  const membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), { windowMs: config.membershipWindowMs ?? Math.max(60_000, 6 * ttlMs) })
+  const gossip = new GossipChannel(node, records, rec => {
+    if (rec.parsed.kind === 'node-lease' && (rec.value as NodeLease).leaving === true) membership.left(rec.signer)
+    else membership.seen(rec.signer)
+  })
   const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip.announce(bytes, kind) }
-  const leases = new LeaseEngine({ records, peerId, announce }, { ttlMs, settleMs: config.claimSettleMs })
+  const leases = new LeaseEngine({ records, peerId, announce, majority: () => membership.hasMajority() }, { ttlMs, settleMs: config.claimSettleMs })
   const directory = new PeerDirectory(3 * ttlMs)
   // Whether the executor can take work now (Docker may be missing, or stop and come back).
   let executorReady = false
@@ -111,7 +118,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const overrides = { ...config.sharing, ...(config.slots !== undefined ? { maxTasks: config.slots } : {}) }
   if (Object.keys(overrides).length > 0) await settings.update(overrides)
   const lending = new Lending({
-    settings, sampler, executor: config.executor, executorReady: () => executorReady, idleSource: config.idleSource,
+    settings, sampler, executor: config.executor, executorReady: () => executorReady, idleSource: config.idleSource, members: () => membership.view(),
     onChange: view => { announceMeta(); bus.emit({ type: 'sharing:changed', lending: view }) }
   })
   let metaSeq = Date.now()
@@ -257,6 +264,12 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     void tasks.refreshMine()
   }, ttlMs)
   stops.push(() => { clearInterval(liveness); clearTimeout(metaTimer) })
+  // Goodbye (after the scheduler handed its tasks back): the others stop counting me as a member,
+  // so a graceful stop never leaves the rest short of a majority. A crash says nothing.
+  stops.push(async () => {
+    const rec = await records.sign(nodeLeaseKey(peerId), { v: PROTOCOL_VERSION, peerId, seq: Date.now(), ttlMs, leaving: true })
+    await Promise.race([gossip.publish(rec.bytes, 'node-lease'), new Promise(resolve => setTimeout(resolve, 500))])
+  })
   announceMeta()
 
   // 5. executor and provider loop; the executor's availability is re-checked every few seconds
@@ -297,7 +310,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     peerId, name, version: VERSION, addrs: node.getMultiaddrs().map(a => a.toString()), peers: connectedPeers(),
     apiUrl: api?.url ?? '', dataDir: config.dataDir, orgFingerprint: orgKeyFingerprint(orgKey), leaseTtlMs: ttlMs,
     sharing: lending.view().effective, executor: executorLabel(config.executor?.name, executorReady), runningTasks: scheduler.runningCount, startedAt,
-    role: config.control === undefined ? 'peer' : 'control'
+    role: config.control === undefined ? 'peer' : 'control',
+    members: membership.view()
   })
   const findTask = async (taskId: string): Promise<void> => {
     if (tasks.view(taskId) === undefined) await tasks.refresh(taskId)
@@ -352,7 +366,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   }
 
   return {
-    ...peerApi, peerId, node, bus, scheduler, leases, records, lending,
+    ...peerApi, peerId, node, bus, scheduler, leases, membership, records, lending,
     beforeSleep: async () => await scheduler.handBackAll('the lending computer is going to sleep'),
     get apiUrl () { return api?.url },
     stop: stopAll

@@ -3,13 +3,16 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TOPIC_NODES, TOPIC_TASKS } from '../../shared/index.js'
 import type { MCLibp2p } from '../p2p/index.js'
-import { openRecord, type RecordStore } from '../records/index.js'
+import { openRecord, type OpenedRecord, type RecordStore } from '../records/index.js'
 
 export class GossipChannel {
   private listener: ((evt: any) => void) | undefined
 
-  /** Accepted records reach the peer through the record store's onBetter hook. */
-  constructor (private readonly node: MCLibp2p, private readonly records: RecordStore) {}
+  /**
+   * Accepted records reach the peer through the record store's onBetter hook; a new node record
+   * that came by gossip (a sign of life now, unlike a copy read from the DHT) also reaches `onNodeRecord`.
+   */
+  constructor (private readonly node: MCLibp2p, private readonly records: RecordStore, private readonly onNodeRecord: (rec: OpenedRecord) => void = () => {}) {}
 
   start (): void {
     const pubsub = this.node.services.pubsub
@@ -28,7 +31,9 @@ export class GossipChannel {
     this.listener = (evt: CustomEvent<{ topic: string, data: Uint8Array }>) => {
       const { topic, data } = evt.detail
       if (topic !== TOPIC_TASKS && topic !== TOPIC_NODES) return
-      this.records.accept(data).catch(() => {})
+      this.records.accept(data).then(rec => {
+        if (rec !== undefined && topic === TOPIC_NODES) this.onNodeRecord(rec)
+      }).catch(() => {})
     }
     pubsub.addEventListener('message', this.listener)
   }
@@ -44,7 +49,12 @@ export class GossipChannel {
 
   /** Publishes a signed record; a peer with nobody subscribed yet simply keeps it locally. */
   announce (bytes: Uint8Array, kind: string): void {
+    void this.publish(bytes, kind)
+  }
+
+  /** As announce, settling once the record went out (or could not). */
+  async publish (bytes: Uint8Array, kind: string): Promise<void> {
     const topic = kind.startsWith('node-') ? TOPIC_NODES : TOPIC_TASKS
-    this.node.services.pubsub.publish(topic, bytes).catch(() => {})
+    await this.node.services.pubsub.publish(topic, bytes).then(() => {}, () => {})
   }
 }

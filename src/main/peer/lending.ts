@@ -16,6 +16,8 @@ export interface LendingComponents {
   executor: Executor | undefined
   /** Whether the executor answers now (Docker may be missing or come and go). */
   executorReady: () => boolean
+  /** Members reached / known (lease/membership.ts); without a majority nothing is claimed. Default: always a majority. */
+  members?: () => { reachable: number, known: number, majority: boolean }
   idleSource?: IdleSource
   /** Called when what this peer lends changed (mode, claiming, reason): node meta and UI follow. */
   onChange: (view: LendingView) => void
@@ -128,6 +130,10 @@ export class Lending implements Placement {
     if (this.c.executor === undefined) return { code: 'no-executor', message: 'does not lend: it runs no executor (submits only)' }
     if (!this.c.executorReady()) return { code: 'docker-unavailable', message: 'docker unavailable: the Docker engine does not answer here' }
     if (!this.decision.claim) return { code: this.decision.code ?? 'paused', message: this.decision.reason }
+    const members = this.c.members?.()
+    if (members !== undefined && !members.majority) {
+      return { code: 'no-majority', message: `reaches only ${members.reachable} of the ${members.known} members it knows: the smaller side of a split network claims nothing until it heals` }
+    }
     return undefined
   }
 

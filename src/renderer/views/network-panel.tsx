@@ -10,9 +10,16 @@ const byConnectionThenName = (a: PeerView, b: PeerView): number =>
 
 export function NetworkPanel (): React.JSX.Element {
   const peers = useApp((s) => s.peers)
+  const members = useApp((s) => s.status.data?.members)
   return (
     <section aria-labelledby='peers-title'>
       <h2 id='peers-title'>Peers</h2>
+      {members !== undefined && !members.majority && (
+        <p role='status' className='warning'>
+          This computer reaches only {members.reachable} of the {members.known} members it knows. Until the network heals it starts
+          and finishes no tasks, so that no task runs twice to completion.
+        </p>
+      )}
       <WithResource resource={peers} onRetry={() => { void appActions().refreshPeers() }}>
         {(list) => list.length === 0 ? <p className='empty'>No peers yet</p> : <PeersTable peers={[...list].sort(byConnectionThenName)} />}
       </WithResource>

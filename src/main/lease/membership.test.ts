@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { Membership } from './membership.js'
+
+/** A membership over a connection list the test changes, on a clock the test moves. */
+function setup (windowMs = 60_000) {
+  let now = 0
+  const connected = new Set<string>()
+  const m = new Membership('me', () => connected, { windowMs, clock: () => now })
+  return { m, connected, advance: (ms: number) => { now += ms } }
+}
+
+describe('Membership', () => {
+  it('a lone peer, and a fully connected organisation, have the majority', () => {
+    const { m, connected } = setup()
+    expect(m.view()).toEqual({ reachable: 1, known: 1, majority: true })
+    for (const id of ['a', 'b', 'c']) connected.add(id)
+    expect(m.view()).toEqual({ reachable: 4, known: 4, majority: true })
+  })
+
+  it('members cut off still count for the window: an even split has no majority on either side, an uneven one on the larger side only', () => {
+    const { m, connected, advance } = setup()
+    for (let i = 0; i < 9; i++) connected.add(`p${i}`)
+    expect(m.view().known).toBe(10)
+    // Split 5 | 5: I keep 4 others.
+    for (let i = 4; i < 9; i++) connected.delete(`p${i}`)
+    expect(m.view()).toEqual({ reachable: 5, known: 10, majority: false })
+    // One of the cut-off members comes back: 6 of 10.
+    connected.add('p4')
+    expect(m.view()).toEqual({ reachable: 6, known: 10, majority: true })
+    advance(59_000)
+    expect(m.view().known).toBe(10)
+  })
+
+  it('a member unseen for longer than the window is forgotten: survivors of a mass crash resume after it', () => {
+    const { m, connected, advance } = setup(30_000)
+    for (const id of ['a', 'b', 'c', 'd']) connected.add(id)
+    m.view()
+    connected.clear()
+    connected.add('a')
+    expect(m.hasMajority()).toBe(false)
+    advance(20_000)
+    // Gossip from c (reached through a relay) keeps it a member, without making it reachable.
+    m.seen('c')
+    advance(15_000)
+    expect(m.view()).toEqual({ reachable: 2, known: 3, majority: true })
+    advance(20_000)
+    expect(m.view()).toEqual({ reachable: 2, known: 2, majority: true })
+  })
+
+  it('a goodbye removes the member at once, even while its connection is still closing; seen again, it counts again', () => {
+    const { m, connected } = setup()
+    connected.add('a')
+    connected.add('b')
+    m.view()
+    m.left('b')
+    expect(m.view()).toEqual({ reachable: 2, known: 2, majority: true })
+    connected.delete('b')
+    connected.delete('a')
+    expect(m.view()).toEqual({ reachable: 1, known: 2, majority: false })
+    m.seen('b')
+    connected.add('b')
+    expect(m.view()).toEqual({ reachable: 2, known: 3, majority: true })
+  })
+
+  it('never counts itself twice', () => {
+    const { m, connected } = setup()
+    m.seen('me')
+    connected.add('me')
+    expect(m.view()).toEqual({ reachable: 1, known: 1, majority: true })
+  })
+})
