@@ -78,8 +78,12 @@ export class LeaseEngine {
     const state = (await this.readState(taskId)).best?.value
     if (state === undefined || !isClaimable(state, this.watcher.isExpired(state)) || !this.hasMajority()) return { kind: 'not-claimable', state }
     const me = this.components.peerId
+    // An attempt is a run that started: a lease that expired while still 'leased' never ran (its
+    // claimant lost the race, or lost the majority, before the work began), so it costs none of
+    // the task's maxAttempts; a task must not fail "after N attempts" that were only contention.
+    const attempts = state.status === 'leased' ? state.attempts : state.attempts + 1
     const claimed: TaskState = {
-      ...state, status: 'leased', epoch: state.epoch + 1, holder: me, seq: 0, attempts: state.attempts + 1,
+      ...state, status: 'leased', epoch: state.epoch + 1, holder: me, seq: 0, attempts,
       ttlMs: this.ttlMs, exitCode: null, error: null, resultCid: null, updatedAt: Date.now()
     }
     const startedAt = this.clock()

@@ -32,8 +32,8 @@ export interface MajorityView {
 
 export class Membership {
   private readonly lastSeen = new Map<string, number>()
-  /** Said goodbye: not counted, even while its connections are still closing. */
-  private readonly gone = new Set<string>()
+  /** Said goodbye (with the goodbye's seq): not counted, even while its connections are still closing. */
+  private readonly gone = new Map<string, number>()
   private readonly windowMs: number
   private readonly clock: () => number
 
@@ -43,18 +43,25 @@ export class Membership {
     this.clock = init.clock ?? (() => performance.now())
   }
 
-  /** A sign of life from `peerId` (a connection, a node lease or meta it signed). */
-  seen (peerId: string): void {
+  /**
+   * A sign of life from `peerId`: a node lease or meta it signed, `seq` being the record's. A record
+   * signed before its goodbye (gossip does not keep order across paths) does not bring it back.
+   */
+  seen (peerId: string, seq = Number.POSITIVE_INFINITY): void {
     if (peerId === this.self) return
-    this.gone.delete(peerId)
+    const goodbye = this.gone.get(peerId)
+    if (goodbye !== undefined) {
+      if (seq <= goodbye) return
+      this.gone.delete(peerId)
+    }
     this.lastSeen.set(peerId, this.clock())
   }
 
-  /** `peerId` said goodbye (graceful stop): it no longer counts, until it is seen again. */
-  left (peerId: string): void {
+  /** `peerId` said goodbye (graceful stop) in a record of this seq: it no longer counts, until it signs a newer one. */
+  left (peerId: string, seq: number): void {
     this.lastSeen.delete(peerId)
-    if (this.gone.size >= MAX_GONE) this.gone.delete(this.gone.values().next().value!)
-    this.gone.add(peerId)
+    if (!this.gone.has(peerId) && this.gone.size >= MAX_GONE) this.gone.delete(this.gone.keys().next().value!)
+    this.gone.set(peerId, Math.max(seq, this.gone.get(peerId) ?? seq))
   }
 
   view (): MajorityView {

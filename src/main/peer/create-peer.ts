@@ -100,8 +100,9 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // The organisation as this peer sees it: lease writes only on the majority side of a split.
   const membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), { windowMs: config.membershipWindowMs ?? Math.max(60_000, 6 * ttlMs) })
   const gossip = new GossipChannel(node, records, rec => {
-    if (rec.parsed.kind === 'node-lease' && (rec.value as NodeLease).leaving === true) membership.left(rec.signer)
-    else membership.seen(rec.signer)
+    const seq = (rec.value as { seq: number }).seq
+    if (rec.parsed.kind === 'node-lease' && (rec.value as NodeLease).leaving === true) membership.left(rec.signer, seq)
+    else membership.seen(rec.signer, seq)
   })
   const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip.announce(bytes, kind) }
   const leases = new LeaseEngine({ records, peerId, announce, majority: () => membership.hasMajority() }, { ttlMs, settleMs: config.claimSettleMs })
@@ -128,6 +129,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     return nodeMeta({ peerId, name, seq: metaSeq, view: lending.view(), idleCpuPct: 100 - sampler.latest().cpuBusyPct, dockerOk: executorReady && config.executor?.name === 'docker', addrs })
   }
   let metaTimer: ReturnType<typeof setTimeout> | undefined
+  /** Said goodbye: no node record goes out after it (one would make the others count me again). */
+  let leaving = false
   let lastHasRoom = false
   const hasRoom = (): boolean => lending.claiming() && lending.problem({ cpu: 0, memoryMb: 0, network: false }, scheduler.held()) === null
   // Others rank providers by this meta, so a change of load goes out at once (gossip only).
@@ -135,6 +138,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     if (metaTimer !== undefined) return
     metaTimer = setTimeout(() => {
       metaTimer = undefined
+      if (leaving) return
       void records.sign(nodeMetaKey(peerId), myMeta()).then(rec => { announce(rec.bytes, 'node-meta') }, () => {})
     }, 50)
   }
@@ -253,6 +257,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     void records.sign(key, value).then(rec => { announce(rec.bytes, kind) }, () => {})
   }
   const liveness = setInterval(() => {
+    if (leaving) return
     const lease = { v: PROTOCOL_VERSION, peerId, seq: Date.now(), ttlMs }
     if (beats++ % everyDht === 0) {
       void records.put(nodeLeaseKey(peerId), lease, { announce: b => { announce(b, 'node-lease') } }).catch(() => {})
@@ -267,8 +272,12 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // Goodbye (after the scheduler handed its tasks back): the others stop counting me as a member,
   // so a graceful stop never leaves the rest short of a majority. A crash says nothing.
   stops.push(async () => {
-    const rec = await records.sign(nodeLeaseKey(peerId), { v: PROTOCOL_VERSION, peerId, seq: Date.now(), ttlMs, leaving: true })
+    leaving = true
+    // Newer than any node record I signed, metas included (their seq may run ahead of the clock).
+    const rec = await records.sign(nodeLeaseKey(peerId), { v: PROTOCOL_VERSION, peerId, seq: Math.max(Date.now(), metaSeq + 1), ttlMs, leaving: true })
+    // The publish only queues it: a moment for it to leave before the connections close.
     await Promise.race([gossip.publish(rec.bytes, 'node-lease'), new Promise(resolve => setTimeout(resolve, 500))])
+    await new Promise(resolve => setTimeout(resolve, 200))
   })
   announceMeta()
 
