@@ -187,6 +187,8 @@ async function handle (r: Request): Promise<unknown> {
     case 'stop': {
       await Promise.all([...peers.values()].map(async p => { await p.stop().catch(() => {}) }))
       peers.clear()
+      // Exit on our own once the reply is out: a normal exit writes --cpu-prof profiles.
+      setTimeout(() => { process.exit(0) }, 200)
       return null
     }
   }

@@ -52,6 +52,8 @@ const REPO = resolve(HERE, '../../..')
 // Run from source (tsx, vitest) or built (dist): the worker has this file's extension.
 const WORKER = join(HERE, `multi-testbed-worker${fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js'}`)
 const STOP_GRACE_MS = 20_000
+// MCLOUD_SCALE_CPU_PROF=<dir>: every worker writes a V8 CPU profile there (what dominates a peer's cost).
+const PROFILE = process.env.MCLOUD_SCALE_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.MCLOUD_SCALE_CPU_PROF}`]
 const SUBMIT_CONCURRENCY = 4
 
 const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
@@ -126,7 +128,7 @@ export async function startMultiTestbed (init: MultiTestbedInit): Promise<MultiT
   const env = { ...process.env }
   delete env.DEBUG
   const workers = Array.from({ length: procs }, (_, n) => {
-    const child = fork(WORKER, [], { cwd: REPO, env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    const child = fork(WORKER, [], { cwd: REPO, env, execArgv: ['--import', 'tsx', ...PROFILE], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
     live.add(child)
     return new Worker(n, child, init.onEvents)
   })
@@ -137,8 +139,11 @@ export async function startMultiTestbed (init: MultiTestbedInit): Promise<MultiT
     await Promise.all(workers.map(async w => {
       if (w.exited !== undefined) return
       await w.call('stop', {}, STOP_GRACE_MS).catch(() => {})
-      w.child.kill('SIGKILL')
-      await new Promise(resolve => { if (w.exited !== undefined) resolve(null); else w.child.once('exit', resolve) })
+      // It exits by itself after stopping its peers; a worker that does not is killed.
+      const exited = new Promise(resolve => { if (w.exited !== undefined) resolve(null); else w.child.once('exit', resolve) })
+      const timer = setTimeout(() => { w.child.kill('SIGKILL') }, 5000)
+      await exited
+      clearTimeout(timer)
     }))
     await rm(root, { recursive: true, force: true })
   }

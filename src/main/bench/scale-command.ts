@@ -64,7 +64,7 @@ export function describeScaleRun (r: ScaleRun): string[] {
   const out = [`== scale: ${r.agents} agents in ${r.procs} processes, ${r.tasks} tasks (${r.executor})${r.error === undefined ? '' : ` — FAILED: ${r.error}`}`]
   if (r.startupMs !== undefined) out.push(`   start-up ${(r.startupMs / 1000).toFixed(1)} s (${r.routingTableShort ?? 0} peers short of routing-table entries)`)
   if (r.successRate !== undefined) {
-    out.push(`   success ${pct(r.successRate)} (${JSON.stringify(r.statuses)}), duplicate commits ${r.duplicateCommits}, duplicate executions ${r.duplicateExecutions}, all terminal after ${((r.durationMs ?? 0) / 1000).toFixed(1)} s`)
+    out.push(`   success ${pct(r.successRate)} (${JSON.stringify(r.statuses)}), duplicate commits ${r.duplicateCommits}, duplicate executions ${r.duplicateExecutions}, ${r.timedOut === true ? 'still open' : 'all terminal'} after ${((r.durationMs ?? 0) / 1000).toFixed(1)} s`)
     out.push(`   claim latency (submit → first claim) ${formatDistribution(r.claimLatencyMs!)}`)
   }
   if (r.idle !== undefined) out.push(...describeCost('idle', r.idle))
