@@ -13,8 +13,6 @@ export interface StartPeers {
   slots: number
   /** Peers this worker starts at once. */
   batchSize: number
-  /** Connected members past which a peer stops dialling more (PeerConfig.maxPeers); default the product's. */
-  maxPeers?: number
 }
 
 export type Request =

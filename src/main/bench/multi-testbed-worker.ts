@@ -74,8 +74,7 @@ async function startOne (i: number, a: StartPeers): Promise<StartedPeer> {
     dataDir: join(a.root, `peer-${i}`), name: `scale-${i}`, listen: ['/ip4/127.0.0.1/tcp/0'], orgKeyFile: a.orgKeyFile,
     bootstrap: a.bootstrap, mdns: false, apiPort: null, leaseTtlMs: a.ttlMs, executor, slots: a.slots,
     // Simulated tasks use no CPU: each peer sees a quiet machine, so real load never throttles it.
-    sampler: new StaticSampler({ cores: a.slots, availableMemMb: a.slots * 4096, totalMemMb: a.slots * 8192 }),
-    ...(a.maxPeers === undefined ? {} : { maxPeers: a.maxPeers })
+    sampler: new StaticSampler({ cores: a.slots, availableMemMb: a.slots * 4096, totalMemMb: a.slots * 8192 })
   })
   owner = peer.peerId
   peers.set(i, peer)

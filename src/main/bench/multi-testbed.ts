@@ -22,8 +22,6 @@ export interface MultiTestbedInit {
   batchSize?: number
   /** Bootstrap peers every later peer dials first. Default min(4, peers). */
   bootstraps?: number
-  /** PeerConfig.maxPeers of every peer; default the product's. */
-  maxPeers?: number
   /** Start-up (processes, peers and routing tables) must finish within this. */
   startTimeoutMs: number
   onEvents: (events: PeerEventLine[]) => void
@@ -151,7 +149,7 @@ export async function startMultiTestbed (init: MultiTestbedInit): Promise<MultiT
   try {
     await Promise.race([Promise.all(workers.map(async w => { await w.ready })), sleep(left()).then(() => { throw new Error('worker processes did not start in time') })])
     log(`  worker processes up (pids ${workers.map(w => w.child.pid).join(' ')})`)
-    const base = { root, orgKeyFile, ttlMs: init.ttlMs, slots: init.slots, batchSize: init.batchSize ?? 5, ...(init.maxPeers === undefined ? {} : { maxPeers: init.maxPeers }) }
+    const base = { root, orgKeyFile, ttlMs: init.ttlMs, slots: init.slots, batchSize: init.batchSize ?? 5 }
     const startOn = async (indexes: number[], bootstrap: string[]): Promise<void> => {
       const byWorker = new Map<Worker, number[]>()
       for (const i of indexes) byWorker.set(workerOf(i), [...byWorker.get(workerOf(i)) ?? [], i])

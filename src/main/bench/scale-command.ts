@@ -21,8 +21,7 @@ const OPTIONS = {
   settle: { type: 'string' },
   idle: { type: 'string' },
   'start-timeout': { type: 'string' },
-  deadline: { type: 'string' },
-  'max-peers': { type: 'string' }
+  deadline: { type: 'string' }
 } as const
 
 const USAGE = `bench scale [flags]   N real peers in several processes run N × tasks-per-agent simulated tasks
@@ -36,8 +35,7 @@ const USAGE = `bench scale [flags]   N real peers in several processes run N × 
   --settle SECONDS         wait after start-up before measuring idle (default 10)
   --idle SECONDS           length of the idle measurement (default 10)
   --start-timeout SECONDS  start-up limit per size (default 600)
-  --deadline SECONDS       every task terminal within this after the first submit (default 300)
-  --max-peers N            stop dialling members past N connected (PeerConfig.maxPeers; default the product's)`
+  --deadline SECONDS       every task terminal within this after the first submit (default 300)`
 
 export interface ScaleSummary {
   experiment: 'scale'
@@ -80,7 +78,6 @@ export const scaleExperiment: Experiment = {
   run: async (argv, print) => {
     const v = parseExperimentArgs('scale', argv, OPTIONS)
     const agents = intListFlag('scale', 'agents', v.agents, [50, 100, 200, 500], 2)
-    const maxPeers = v['max-peers'] === undefined ? undefined : intFlag('scale', 'max-peers', v['max-peers'], 0, 1)
     const params = {
       tasksPerAgent: intFlag('scale', 'tasks-per-agent', v['tasks-per-agent'], 2, 1),
       procs: intFlag('scale', 'procs', v.procs, 4, 1),
@@ -91,8 +88,7 @@ export const scaleExperiment: Experiment = {
       settleSec: numberFlag('scale', 'settle', v.settle, 10),
       idleSec: numberFlag('scale', 'idle', v.idle, 10),
       startTimeoutMs: numberFlag('scale', 'start-timeout', v['start-timeout'], 600) * 1000,
-      deadlineSec: numberFlag('scale', 'deadline', v.deadline, 300),
-      ...(maxPeers === undefined ? {} : { maxPeers })
+      deadlineSec: numberFlag('scale', 'deadline', v.deadline, 300)
     }
     const runs: ScaleRun[] = []
     for (const n of agents) {

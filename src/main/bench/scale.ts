@@ -24,8 +24,6 @@ export interface ScaleOptions {
   idleSec: number
   /** Every task must be terminal this long after the first submit. */
   deadlineSec: number
-  /** PeerConfig.maxPeers for every peer; default the product's. */
-  maxPeers?: number
 }
 
 /** One phase's cost, per peer and per process. */
@@ -103,7 +101,7 @@ export async function runScale (o: ScaleOptions, log: (line: string) => void = (
   try {
     bed = await startMultiTestbed({
       peers: o.agents, procs: o.procs, ttlMs: o.ttlMs, slots: o.slots, startTimeoutMs: o.startTimeoutMs,
-      onEvents: e => { obs.ingest(e) }, log, ...(o.maxPeers === undefined ? {} : { maxPeers: o.maxPeers })
+      onEvents: e => { obs.ingest(e) }, log
     })
   } catch (err) {
     return { ...head, error: `start-up failed after ${Math.round((Date.now() - t0) / 1000)} s: ${err instanceof Error ? err.message : String(err)}` }
