@@ -90,11 +90,11 @@ export function describeThroughput (s: ThroughputSummary): string[] {
     `   run end → result seen    ${formatDistribution(p.execEndToResultMs)}`,
     `   slot utilisation         ${Math.round(p.slotUtilisation * 100)}% of slot time inside executor.run; tail (last run end → last result) ${formatMs(p.tailMs)}`,
     '   a freed slot refilled, while tasks were waiting:',
-    `     run end → committed    ${formatDistribution(p.refill.commitMs)}`,
-    `     committed → next claim ${formatDistribution(p.refill.waitMs)}  (scheduler tick, rank step, load back-off, jitter)`,
+    `     exit → committed       ${formatDistribution(p.refill.commitMs)}  (container removed, result written; beside the next claim)`,
+    `     exit → next claim      ${formatDistribution(p.refill.waitMs)}  (scheduler tick, rank step, load back-off, jitter)`,
     `     claim (read, write, settle, re-read) ${formatDistribution(p.refill.claimMs)}; ${p.refill.lostClaims} claim(s) did not win their task`,
     `     claimed → next run     ${formatDistribution(p.refill.startMs)}`,
-    `     run end → next run     ${formatDistribution(p.refill.totalMs)}`
+    `     exit → next run        ${formatDistribution(p.refill.totalMs)}`
   ]
   if (s.failures.length > 0) lines.push(`   ! not succeeded: ${s.failures.join('; ')}`)
   return lines

@@ -99,7 +99,10 @@ function timedExecutor (inner: Executor, peer: number, records: ExecRecord[], ho
     const rec: ExecRecord = { peer, taskId: task.taskId, start: performance.now() }
     records.push(rec)
     hook({ taskId: task.taskId, epoch: task.epoch, phase: 'start', aborted: false })
-    try { return await inner.run(task) } finally {
+    const onExited = task.onExited
+    try {
+      return await inner.run({ ...task, onExited: () => { rec.exited = performance.now(); onExited?.() } })
+    } finally {
       rec.end = performance.now()
       hook({ taskId: task.taskId, epoch: task.epoch, phase: 'end', aborted: task.signal.aborted })
     }

@@ -9,6 +9,11 @@ export interface TaskRun {
   /** Aborted on fence or cancel: the executor must stop the work within one heartbeat. */
   signal: AbortSignal
   onLog: (stream: 'stdout' | 'stderr' | 'system', line: string) => void
+  /**
+   * The work itself has ended (the container exited) and only clean-up is left before run()
+   * returns: the scheduler gives the slot to the next task now instead of after the removal.
+   */
+  onExited?: () => void
 }
 
 export interface ExecResult {

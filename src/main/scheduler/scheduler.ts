@@ -246,7 +246,13 @@ export class Scheduler {
         epoch: lease.epoch,
         spec,
         signal: lease.signal,
-        onLog: (stream, line) => { emit({ type: 'executor:log', taskId: lease.taskId, epoch: lease.epoch, stream, line }) }
+        onLog: (stream, line) => { emit({ type: 'executor:log', taskId: lease.taskId, epoch: lease.epoch, stream, line }) },
+        // The container is gone from the CPU: its slot goes to the next task while this one is
+        // removed and committed (both take a few hundred ms that would otherwise idle the slot).
+        onExited: () => {
+          this.reserved.delete(lease.taskId)
+          setImmediate(() => { this.tick() })
+        }
       })
     } catch (err) {
       result = { exitCode: null, error: `executor error: ${String(err)}`, infrastructure: true, durationMs: 0 }

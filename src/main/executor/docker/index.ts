@@ -222,6 +222,7 @@ export class DockerExecutor implements Executor {
       // not awaited: a slow pause must not delay following the exit (it never rejects)
       else void pause.started(container, timer)
       const status = await Promise.race([exited, gaveUp])
+      run.onExited?.()
       await Promise.race([outputEnded, delay(LOG_DRAIN_TIMEOUT_MS)])
       await Promise.all([endWriter(stdout), endWriter(stderr)])
 
