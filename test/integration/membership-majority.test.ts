@@ -59,4 +59,15 @@ describe('majority of the members', () => {
     const { taskId } = await submitter.submitTask({ image: 'busybox', command: ['sh', '-c', 'sleep 0.5'] })
     expect(await succeeded(submitter, taskId, WINDOW_MS)).toBeLessThan(WINDOW_MS)
   }, 60_000)
+
+  it('computers going to sleep say goodbye, so the rest keep the majority; awake, they count again', async () => {
+    const { submitter, provider, others } = await start()
+    await Promise.all(others.map(async p => await p.beforeSleep()))
+    await waitFor('the goodbyes to arrive', () => provider.membership.view().known === 2, 5000)
+    const { taskId } = await submitter.submitTask({ image: 'busybox', command: ['sh', '-c', 'sleep 0.5'] })
+    expect(await succeeded(submitter, taskId, WINDOW_MS)).toBeLessThan(WINDOW_MS)
+    for (const p of others) p.afterWake()
+    await waitFor('the sleepers to count again', () => provider.membership.view().known === 4, 5000)
+    expect(provider.membership.view()).toEqual({ reachable: 4, known: 4, majority: true })
+  }, 60_000)
 })

@@ -45,7 +45,9 @@ export function watchPowerAndQuit ({ peer }: PowerInit): void {
     event?.preventDefault?.()
     app.quit()
   })
-  // 'resume' needs nothing: the peer's clocks are monotonic and the lending policy re-evaluates.
+  // The peer's clocks are monotonic and the lending policy re-evaluates by itself; only the
+  // goodbye said before sleeping is taken back, so the others count this peer again.
+  powerMonitor.on('resume', () => { void peer.then(p => { p.afterWake() }, () => {}) })
   // Ctrl+C in the terminal of `npm start`: a graceful quit; a second one exits at once.
   let signals = 0
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => { if (++signals > 1) app.exit(1); else app.quit() })

@@ -43,8 +43,10 @@ export interface Peer extends MCloudApi {
   readonly membership: Membership
   readonly records: RecordStore
   readonly lending: Lending
-  /** The machine is about to sleep or shut down: every running task is handed back at once. */
+  /** The machine is about to sleep or shut down: every running task is handed back at once, then a goodbye. */
   beforeSleep: () => Promise<string[]>
+  /** The machine woke up: the others count this peer as a member again. */
+  afterWake: () => void
   /** Graceful: hands running leases back, then stops everything in reverse start order. */
   stop: () => Promise<void>
 }
@@ -271,14 +273,22 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   stops.push(() => { clearInterval(liveness); clearTimeout(metaTimer) })
   // Goodbye (after the scheduler handed its tasks back): the others stop counting me as a member,
   // so a graceful stop never leaves the rest short of a majority. A crash says nothing.
-  stops.push(async () => {
+  const sayGoodbye = async (): Promise<void> => {
     leaving = true
     // Newer than any node record I signed, metas included (their seq may run ahead of the clock).
     const rec = await records.sign(nodeLeaseKey(peerId), { v: PROTOCOL_VERSION, peerId, seq: Math.max(Date.now(), metaSeq + 1), ttlMs, leaving: true })
     // The publish only queues it: a moment for it to leave before the connections close.
     await Promise.race([gossip.publish(rec.bytes, 'node-lease'), new Promise(resolve => setTimeout(resolve, 500))])
     await new Promise(resolve => setTimeout(resolve, 200))
-  })
+  }
+  stops.push(sayGoodbye)
+  /** Back from sleep: counted as a member again at once, not at the next liveness beat. */
+  const sayHello = (): void => {
+    if (!leaving) return
+    leaving = false
+    gossipOnly(nodeLeaseKey(peerId), { v: PROTOCOL_VERSION, peerId, seq: Math.max(Date.now(), metaSeq + 1), ttlMs }, 'node-lease')
+    announceMeta()
+  }
   announceMeta()
 
   // 5. executor and provider loop; the executor's availability is re-checked every few seconds
@@ -376,7 +386,13 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 
   return {
     ...peerApi, peerId, node, bus, scheduler, leases, membership, records, lending,
-    beforeSleep: async () => await scheduler.handBackAll('the lending computer is going to sleep'),
+    beforeSleep: async () => {
+      const handedBack = await scheduler.handBackAll('the lending computer is going to sleep')
+      // Asleep, it is no member the others should wait for (nor a majority they need).
+      await sayGoodbye()
+      return handedBack
+    },
+    afterWake: sayHello,
     get apiUrl () { return api?.url },
     stop: stopAll
   }
