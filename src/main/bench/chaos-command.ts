@@ -109,6 +109,7 @@ export function describeChaos (s: ChaosSummary): string[] {
     `== chaos: ${s.agents} agents (${s.providers} providers × ${s.slotsPerPeer} slots, ${s.submitters} submitters), ${s.tasks} tasks of ${s.taskMs} ms, executor ${s.executor}`,
     `   killed ${s.killed} providers (${s.killPct}%, ${s.killedHolding} of them holding leases) at once at ${s.killedAtSec ?? '–'} s, ${s.claimedAtKill ?? '–'} tasks claimed by then; lease ttl ${ttl} ms; startup ${formatMs(s.startupMs)}`,
     `   success            ${pct(s.successRate)}  ${JSON.stringify(s.statuses)}   goal 100%: ${mark(s.goals.success)}${proto === null ? '' : `   prototype ${pct(proto.successRate)}`}`,
+    ...Object.entries(s.failureReasons).map(([why, n]) => `   failed             ${n} × ${why}`),
     `   duplicate commits  ${s.duplicateCommits}   goal 0: ${mark(s.goals.noDuplicateCommits)}`,
     `   duplicate runs     ${s.duplicateExecutions} tasks ran to the end twice; ${s.overlappingRuns.tasks} ran twice at once (overlap total ${formatMs(s.overlappingRuns.totalOverlapMs)}, max ${formatMs(s.overlappingRuns.maxOverlapMs)})`,
     `   leases lost        ${s.leasesKilled} held by the killed peers, ${s.leasesRecovered} running elsewhere again`,

@@ -53,6 +53,8 @@ export interface ClaimSummary {
   /** Tasks whose submit call returned before the deadline (the rest count as not succeeded). */
   submitted: number
   statuses: Partial<Record<TaskStatus | 'unknown', number>>
+  /** Failed tasks per error message. */
+  failureReasons: Record<string, number>
   duplicateCommits: number
   duplicateExecutions: number
   /** Tasks with two runs executing at the same moment, and for how long (a killed peer's runs end at the kill). */
@@ -143,6 +145,12 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
 
     const statuses: ClaimSummary['statuses'] = {}
     for (const s of await statusOf()) statuses[s] = (statuses[s] ?? 0) + 1
+    // Why tasks failed (e.g. "lease lost" when heartbeats cannot keep up), counted per message.
+    const failureReasons: Record<string, number> = {}
+    for (const t of tasks) {
+      const v = await t.submitter.getTask(t.taskId).catch(() => undefined)
+      if (v?.status === 'failed') failureReasons[v.error ?? 'no error given'] = (failureReasons[v.error ?? 'no error given'] ?? 0) + 1
+    }
     const recovered = obs.outages.filter(x => x.recoveredAt !== undefined)
     const duplicates = obs.duplicateCommits()
     const duplicateRuns = obs.duplicateExecutions()
@@ -157,6 +165,7 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
       submitted: tasks.length,
       successRate: (statuses.succeeded ?? 0) / o.tasks,
       statuses,
+      failureReasons,
       duplicateCommits: duplicates.length,
       duplicateExecutions: duplicateRuns.length,
       overlappingRuns: { tasks: overlaps.tasks, totalOverlapMs: overlaps.totalOverlapMs, maxOverlapMs: overlaps.maxOverlapMs },
