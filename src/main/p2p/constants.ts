@@ -34,6 +34,9 @@ export const DHT_QUERY_SELF_INTERVAL = 5 * 60_000
 /** Inbound DHT RPCs must finish within 10 s (kad-dht default) so a slow peer cannot pin streams. */
 export const DHT_INCOMING_MESSAGE_TIMEOUT = 10_000
 
+/** Gossip messages below this size get no IDONTWANT notices (gossipsub's default is 512 bytes). */
+export const GOSSIP_IDONTWANT_MIN_BYTES = 64 * 1024
+
 /** Every desktop may relay for others; the default of 15 reservations is too few for an office. */
 export const RELAY_MAX_RESERVATIONS = 128
 
