@@ -65,7 +65,7 @@ export function describePartition (s: PartitionSummary): string[] {
     `   split / heal       at ${formatMs(s.splitAtMs)} / ${formatMs(s.healedAtMs)} after the first submit; startup ${formatMs(s.startupMs)}`,
     `   connections cut    ${s.crossConnectionsBeforeSplit} between the halves before the split, at most ${s.crossConnectionsDuringSplit} open during it`,
     `   progress           at the split ${s.progress.atSplit.submitted} submitted, ${s.progress.atSplit.claimed} claimed; at the heal ${s.progress.atHeal.submitted} submitted, ${s.progress.atHeal.claimed} claimed`,
-    `   with a majority    fewest peers per half able to write leases: before split ${halves(s.withMajority.beforeSplit)}   during split ${halves(s.withMajority.duringSplit)}   after heal ${halves(s.withMajority.afterHeal)}`,
+    `   with a majority    fewest peers per half able to write leases: before split ${halves(s.withMajority.beforeSplit)}   during split ${halves(s.withMajority.duringSplit)}   every peer again ${formatMs(s.majorityBackMs)} after the heal`,
     `   claims lost        before split ${s.claimsLost.beforeSplit}   during split ${s.claimsLost.duringSplit}   after heal ${s.claimsLost.afterHeal} (a verifying re-read picked another claim)`,
     `   commits per half   before split ${halves(s.committed.beforeSplit)}   during split ${halves(s.committed.duringSplit)}   after heal ${halves(s.committed.afterHeal)}`,
     `   success            ${pct(s.successRate)}  ${JSON.stringify(s.statuses)}, ${s.submitted}/${s.tasks} submitted`,

@@ -55,9 +55,11 @@ export interface PartitionSummary extends LoadReport {
   crossConnectionsDuringSplit: number
   /**
    * Fewest peers of each half that reached a majority of the members (and so could write leases)
-   * at any sample of each phase; a half without a majority waits for the heal.
+   * at any sample before and during the split; a half without a majority waits for the heal.
    */
-  withMajority: { beforeSplit: PerHalf, duringSplit: PerHalf, afterHeal: PerHalf }
+  withMajority: { beforeSplit: PerHalf, duringSplit: PerHalf }
+  /** Heal → every peer reaches a majority again (sampled every 250 ms; null if never). */
+  majorityBackMs: number | null
   /** Claims that lost their verifying re-read (a race, or the majority lost meanwhile), per phase. */
   claimsLost: { beforeSplit: number, duringSplit: number, afterHeal: number }
   /** Tasks committed by a provider of each half, per phase (a task committed in both counts twice). */
@@ -145,10 +147,15 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       if (e.type === 'lease:committed') committed[phase.now][half(i)]++
       if (e.type === 'lease:lost') claimsLost[phase.now]++
     }))
-    const withMajority: PartitionSummary['withMajority'] = { beforeSplit: [sides[0].length, sides[1].length], duringSplit: [sides[0].length, sides[1].length], afterHeal: [sides[0].length, sides[1].length] }
+    const withMajority: PartitionSummary['withMajority'] = { beforeSplit: [sides[0].length, sides[1].length], duringSplit: [sides[0].length, sides[1].length] }
+    let majorityBackMs: number | null = null
     const majoritySampler = setInterval(() => {
       const counts: PerHalf = [0, 0]
       bed.peers.forEach((p, i) => { if (p.membership.hasMajority()) counts[half(i)]++ })
+      if (phase.now === 'afterHeal') {
+        if (majorityBackMs === null && counts[0] + counts[1] === bed.peers.length && times.healed >= 0) majorityBackMs = at() - times.healed
+        return
+      }
       const seen = withMajority[phase.now]
       withMajority[phase.now] = [Math.min(seen[0], counts[0]), Math.min(seen[1], counts[1])]
     }, 250)
@@ -251,6 +258,7 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       crossConnectionsBeforeSplit: times.crossBefore,
       crossConnectionsDuringSplit: times.crossDuring,
       withMajority,
+      majorityBackMs,
       claimsLost,
       committed,
       progress,

@@ -42,6 +42,16 @@ export type ClaimOutcome =
 
 export interface Outcome { status: Extract<TaskStatus, 'succeeded' | 'failed' | 'cancelled'>, exitCode: number | null, error: string | null, resultCid?: string | null }
 
+/** A read of a task's state: the selected record, every copy, and which the replicas hold. */
+export interface StateRead {
+  best: OpenedRecord<'task-state'> | undefined
+  copies: Array<OpenedRecord<'task-state'>>
+  /** Replicas that answered. */
+  responses: number
+  /** Replicas that answered with each record, by sigHash (this peer's own memory not counted). */
+  heldBy: Map<string, number>
+}
+
 const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
 export class LeaseEngine {
@@ -64,10 +74,25 @@ export class LeaseEngine {
   get heartbeatMs (): number { return Math.floor(this.ttlMs / 3) }
 
   /** Reads the task state from a quorum of replicas and feeds the expiry watcher. */
-  async readState (taskId: string): Promise<{ best: OpenedRecord<'task-state'> | undefined, copies: Array<OpenedRecord<'task-state'>> }> {
-    const { best, copies } = await this.components.records.get<'task-state'>(taskStateKey(taskId))
+  async readState (taskId: string): Promise<StateRead> {
+    const { best, copies, responses, heldBy } = await this.components.records.get<'task-state'>(taskStateKey(taskId))
     if (best !== undefined) this.watcher.observe(best.value)
-    return { best, copies }
+    return { best, copies, responses, heldBy }
+  }
+
+  /**
+   * Whether a quorum of the replicas that answered hold `rec` (not just this peer's memory of it).
+   * A lease decision rests on what the replicas hold: a record on too few of them is invisible to
+   * a peer that reads the others, which could then claim the same task or commit under it.
+   */
+  private onReplicas (read: StateRead, rec: OpenedRecord<'task-state'> | undefined): boolean {
+    return rec !== undefined && (read.heldBy.get(rec.sigHash) ?? 0) >= this.components.records.quorum()
+  }
+
+  /** My result at this lease's epoch, held by a quorum of the replicas that answered. */
+  private landed (lease: Lease, read: StateRead): boolean {
+    const me = this.components.peerId
+    return read.copies.some(c => c.signer === me && c.value.epoch === lease.epoch && isTerminal(c.value.status) && this.onReplicas(read, c))
   }
 
   /**
@@ -88,7 +113,7 @@ export class LeaseEngine {
     }
     const startedAt = this.clock()
     // Even a claim short of quorum goes on to the re-read: the replicas decide, not the ack count.
-    await this.write(claimed)
+    const wrote = await this.write(claimed)
     // The settle window must outlast a racing claimer's write; under load writes slow down, so
     // it stretches to twice the recent write latency.
     await sleep(Math.max(this.settleMs, 2 * this.writeLatencyMs))
@@ -96,6 +121,8 @@ export class LeaseEngine {
     const winner = after.best?.value
     // A split during the settle window: the re-read saw only this side's replicas.
     if (after.best?.signer !== me || winner?.epoch !== claimed.epoch || winner.holder !== me || !this.hasMajority()) return { kind: 'lost', winner }
+    // Selected here because this peer remembers its own claim: the replicas must hold it too.
+    if (!wrote && !this.onReplicas(after, after.best)) return { kind: 'lost', winner: undefined }
     const lease = new Lease(claimed, startedAt)
     // A result committed at a lower epoch that my claim overtook (its writer was slow, not dead):
     // adopt it instead of running the task a second time.
@@ -112,26 +139,26 @@ export class LeaseEngine {
    * Checks the replicas for anything that takes the lease away: a higher epoch, another holder
    * at my epoch, or a result I already wrote. A cancel seen by gossip (or read, with
    * `readCancel`) makes the holder stop and commit `cancelled`. Returns the highest seq seen at
-   * my epoch.
+   * my epoch, and whether enough replicas answered for an absence to mean anything.
    */
-  async check (lease: Lease, readCancel = false): Promise<number> {
+  async check (lease: Lease, readCancel = false): Promise<{ maxSeq: number, conclusive: boolean }> {
     const me = this.components.peerId
-    const [{ copies }, cancel] = await Promise.all([
+    const [read, cancel] = await Promise.all([
       this.readState(lease.taskId),
       readCancel ? this.components.records.get<'task-cancel'>(taskCancelKey(lease.taskId)).then(r => r.best) : this.components.records.cached<'task-cancel'>(taskCancelKey(lease.taskId))
     ])
     let maxSeq = lease.seq
-    for (const c of copies) {
+    for (const c of read.copies) {
       const s = c.value
       if (s.epoch > lease.epoch) lease.fence(`epoch ${s.epoch} appeared (holder ${s.holder ?? '?'})`)
       // Two holders of one epoch (both re-reads raced): any sight of the other stops me. Both
       // may stop, and the task waits one ttl for a new epoch; neither may commit alongside.
       else if (s.epoch === lease.epoch && s.holder !== me) lease.fence(`holder ${s.holder ?? '?'} also claimed epoch ${s.epoch}`)
-      else if (s.epoch === lease.epoch && s.holder === me && isTerminal(s.status) && c.signer === me) lease.fence(ALREADY_COMMITTED)
+      else if (s.epoch === lease.epoch && s.holder === me && isTerminal(s.status) && c.signer === me && this.onReplicas(read, c)) lease.fence(ALREADY_COMMITTED)
       if (s.epoch === lease.epoch) maxSeq = Math.max(maxSeq, s.seq)
     }
     if (cancel !== undefined && !lease.fenced) lease.cancel()
-    return maxSeq
+    return { maxSeq, conclusive: read.responses >= this.components.records.quorum() }
   }
 
   /**
@@ -143,12 +170,12 @@ export class LeaseEngine {
     const startedAt = this.clock()
     lease.beats++
     // The first beat only marks the task running: the claim's re-read has just checked.
-    if (lease.beats % 3 === 0) lease.seq = await this.check(lease)
+    if (lease.beats % 3 === 0) lease.seq = (await this.check(lease)).maxSeq
     if (lease.fenced) return false
     lease.seq++
     let ok = await this.write(lease.next({ status }, lease.seq))
     if (!ok) {
-      lease.seq = await this.check(lease)
+      lease.seq = (await this.check(lease)).maxSeq
       if (lease.fenced) return false
       lease.seq++
       ok = await this.write(lease.next({ status }, lease.seq))
@@ -166,18 +193,26 @@ export class LeaseEngine {
     if (lease.fenced) return false
     if (this.clock() - lease.lastAckedAt > this.ttlMs - this.commitMarginMs && !await this.heartbeat(lease)) return false
     // One read of the replicas right before the result goes out: a higher epoch or a second
-    // holder of mine, seen there, means this result must not be written.
-    lease.seq = Math.max(lease.seq, await this.check(lease, true))
-    if (lease.fenced) return false
+    // holder of mine, seen there, means this result must not be written. It counts only if a
+    // quorum answered: a claim that overtook me is on a quorum, so a quorum read meets it.
+    let seen = await this.check(lease, true)
+    for (let retry = 0; !seen.conclusive && !lease.fenced && retry < 2; retry++) {
+      await sleep(this.heartbeatMs / 4)
+      seen = await this.check(lease, true)
+    }
+    lease.seq = Math.max(lease.seq, seen.maxSeq)
+    if (lease.fenced || !seen.conclusive) return false
     const status = lease.cancelRequested ? 'cancelled' : outcome.status
     // A result short of its quorum (a replica slow to answer) is written again, re-checked each
     // time, rather than left to expire and run a second time.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // Under load a write can fall short of its acknowledgements for a while: keep at it while the
+    // lease is still provably mine, rather than leave a result on too few replicas.
+    for (let attempt = 0; attempt < 5; attempt++) {
       if (attempt > 0) {
+        if (attempt >= 3 && this.clock() - lease.lastAckedAt > this.ttlMs - this.commitMarginMs) break
         // Replicas that already hold my result: it landed, only the acknowledgements were late.
-        const { best } = await this.readState(lease.taskId)
-        if (best?.signer === this.components.peerId && best.value.epoch === lease.epoch && isTerminal(best.value.status)) return true
-        lease.seq = Math.max(lease.seq, await this.check(lease))
+        if (this.landed(lease, await this.readState(lease.taskId))) return true
+        lease.seq = Math.max(lease.seq, (await this.check(lease)).maxSeq)
         // The re-check itself may be the read that finds my result (the one before it missed it).
         if (lease.fencedBy === ALREADY_COMMITTED) return true
         if (lease.fenced) return false
@@ -185,9 +220,8 @@ export class LeaseEngine {
       lease.seq++
       if (await this.write(lease.next({ status, exitCode: outcome.exitCode, error: outcome.error, resultCid: outcome.resultCid ?? null }, lease.seq))) return true
     }
-    // Three writes short of their quorum may still have landed: say so if the replicas hold it.
-    const { best } = await this.readState(lease.taskId)
-    return best?.signer === this.components.peerId && best.value.epoch === lease.epoch && isTerminal(best.value.status)
+    // Writes short of their quorum may still have landed: say so if the replicas hold it.
+    return this.landed(lease, await this.readState(lease.taskId))
   }
 
   /** Hands the task back: queued at a fresh epoch, claimable by anyone at once. */

@@ -37,6 +37,11 @@ export interface GetResult<K extends RecordKind> {
   /** Distinct valid copies seen, one per responding replica (plus the local one). */
   copies: Array<OpenedRecord<K>>
   responses: number
+  /**
+   * Replicas that answered with each record (by sigHash); the local copy is not counted. A lease
+   * decision needs a record the replicas hold, not one only this peer remembers.
+   */
+  heldBy: Map<string, number>
 }
 
 export class RecordStore {
@@ -90,6 +95,11 @@ export class RecordStore {
     return record
   }
 
+  /** Acknowledgements a write needs now: min(putQuorum, connected peers). */
+  quorum (): number {
+    return Math.min(this.putQuorum, this.components.connectedPeers())
+  }
+
   /** Signs `value` under `key` and writes it to the DHT, counting replica acknowledgements. */
   async put (key: string, value: unknown, options: { signal?: AbortSignal, requireQuorum?: boolean, announce?: (bytes: Uint8Array) => void } = {}): Promise<PutResult> {
     const { privateKey, peerId } = this.components
@@ -100,7 +110,7 @@ export class RecordStore {
     // Gossip goes out before the DHT write so watchers react in milliseconds, not a lookup later.
     options.announce?.(bytes)
     const acks = await this.publish(record, options.signal)
-    const required = Math.min(this.putQuorum, this.components.connectedPeers())
+    const required = this.quorum()
     if (options.requireQuorum === true && acks < required) throw new QuorumNotReachedError(key, acks, required)
     return { acks, required, record }
   }
@@ -134,16 +144,18 @@ export class RecordStore {
   async get<K extends RecordKind> (key: string, options: { signal?: AbortSignal, readQuorum?: number } = {}): Promise<GetResult<K>> {
     const copies: Array<OpenedRecord<K>> = []
     const seen = new Set<string>()
-    const add = async (bytes: Uint8Array): Promise<void> => {
+    const heldBy = new Map<string, number>()
+    const add = async (bytes: Uint8Array, fromReplica = true): Promise<void> => {
       try {
         const rec = await openRecord(bytes, key) as OpenedRecord<K>
+        if (fromReplica) heldBy.set(rec.sigHash, (heldBy.get(rec.sigHash) ?? 0) + 1)
         if (seen.has(rec.sigHash)) return
         seen.add(rec.sigHash)
         copies.push(rec)
       } catch { /* a forged or malformed copy is ignored */ }
     }
     const mine = this.local.get(key)
-    if (mine !== undefined) await add(mine.bytes)
+    if (mine !== undefined) await add(mine.bytes, false)
     let responses = 0
     const readQuorum = options.readQuorum ?? this.readQuorum
     const keyBytes = utf8ToBytes(key)
@@ -165,7 +177,8 @@ export class RecordStore {
             if (ev.record != null) await add(ev.record.value)
             if (responses >= Math.min(readQuorum, this.components.connectedPeers())) break
           } else if (ev.name === 'VALUE') {
-            await add(ev.value)
+            // Also the local datastore's copy, and a PEER_RESPONSE already counted the remote ones.
+            await add(ev.value, false)
           }
         }
       } catch {
@@ -176,7 +189,7 @@ export class RecordStore {
     let best: OpenedRecord<K> | undefined
     for (const c of copies) if (best === undefined || compareOpened(c, best) < 0) best = c
     if (best !== undefined) this.remember(best)
-    return { best, copies, responses }
+    return { best, copies, responses, heldBy }
   }
 
   /** Republishes this peer's own records (on peer arrival, and periodically by the caller). */
