@@ -19,6 +19,12 @@ export interface LeaseEngineComponents {
    * never both run a task to completion. Default: always (a lone engine in unit tests).
    */
   majority?: () => boolean
+  /**
+   * How long this peer has had its majority (Membership.majorityForMs). Just after a split heals,
+   * its routing table and the replicas it reads still reflect its own side: it claims nothing for
+   * two heartbeats, while the other side's newer records reach it. Default: always settled.
+   */
+  majorityForMs?: () => number
 }
 
 export interface LeaseEngineInit {
@@ -101,7 +107,7 @@ export class LeaseEngine {
    */
   async claim (taskId: string): Promise<ClaimOutcome> {
     const state = (await this.readState(taskId)).best?.value
-    if (state === undefined || !isClaimable(state, this.watcher.isExpired(state)) || !this.hasMajority()) return { kind: 'not-claimable', state }
+    if (state === undefined || !isClaimable(state, this.watcher.isExpired(state)) || !this.settled()) return { kind: 'not-claimable', state }
     const me = this.components.peerId
     // An attempt is a run that started: a lease that expired while still 'leased' never ran (its
     // claimant lost the race, or lost the majority, before the work began), so it costs none of
@@ -167,18 +173,19 @@ export class LeaseEngine {
    * refuses exactly when it holds a better record). Refreshes lastAckedAt on a quorum.
    */
   async heartbeat (lease: Lease, status: 'leased' | 'running' = 'running'): Promise<boolean> {
+    if (this.silentTooLong(lease)) return false
     const startedAt = this.clock()
     lease.beats++
     // The first beat only marks the task running: the claim's re-read has just checked.
     if (lease.beats % 3 === 0) lease.seq = (await this.check(lease)).maxSeq
     if (lease.fenced) return false
     lease.seq++
-    let ok = await this.write(lease.next({ status }, lease.seq))
+    let ok = await this.write(lease.next({ status }, lease.seq), true, lease)
     if (!ok) {
       lease.seq = (await this.check(lease)).maxSeq
       if (lease.fenced) return false
       lease.seq++
-      ok = await this.write(lease.next({ status }, lease.seq))
+      ok = await this.write(lease.next({ status }, lease.seq), true, lease)
     }
     if (ok) lease.lastAckedAt = startedAt
     return ok
@@ -190,7 +197,7 @@ export class LeaseEngine {
    * first if older) and the replicas must show no one overtaking it.
    */
   async commit (lease: Lease, outcome: Outcome): Promise<boolean> {
-    if (lease.fenced) return false
+    if (lease.fenced || this.silentTooLong(lease)) return false
     if (this.clock() - lease.lastAckedAt > this.ttlMs - this.commitMarginMs && !await this.heartbeat(lease)) return false
     // One read of the replicas right before the result goes out: a higher epoch or a second
     // holder of mine, seen there, means this result must not be written. It counts only if a
@@ -218,7 +225,7 @@ export class LeaseEngine {
         if (lease.fenced) return false
       }
       lease.seq++
-      if (await this.write(lease.next({ status, exitCode: outcome.exitCode, error: outcome.error, resultCid: outcome.resultCid ?? null }, lease.seq))) return true
+      if (await this.write(lease.next({ status, exitCode: outcome.exitCode, error: outcome.error, resultCid: outcome.resultCid ?? null }, lease.seq), true, lease)) return true
     }
     // Writes short of their quorum may still have landed: say so if the replicas hold it.
     return this.landed(lease, await this.readState(lease.taskId))
@@ -232,6 +239,22 @@ export class LeaseEngine {
     return await this.write({ ...lease.claimed, status: 'queued', epoch: lease.epoch + 1, holder: this.components.peerId, seq: 0, error: reason.slice(0, 1024), updatedAt: Date.now() }, false)
   }
 
+  /**
+   * A lease none of whose writes went out for ttl − margin (this peer had no majority) is lost:
+   * no heartbeat reached anyone, so the others have judged it expired and may have claimed it.
+   * Renewing it after the heal would write over their epoch on replicas that never saw it.
+   */
+  private silentTooLong (lease: Lease): boolean {
+    if (this.clock() - Math.max(lease.lastAckedAt, lease.lastSentAt) <= this.ttlMs - this.commitMarginMs) return false
+    lease.fence('lease lost: no heartbeat went out for a ttl (this peer had no majority)')
+    return true
+  }
+
+  /** Has had its majority for at least two heartbeats (see `majorityForMs`). */
+  settled (): boolean {
+    return (this.components.majorityForMs?.() ?? Number.POSITIVE_INFINITY) >= 2 * this.heartbeatMs
+  }
+
   /** Reaches a majority of the members (always, without a membership). */
   hasMajority (): boolean {
     return this.components.majority?.() ?? true
@@ -241,9 +264,10 @@ export class LeaseEngine {
    * Writes a state of my lease; true once a quorum acknowledged it. Lease writes (`gated`) are not
    * even sent from the minority side of a partition: they could only be acknowledged there.
    */
-  private async write (state: TaskState, gated = true): Promise<boolean> {
+  private async write (state: TaskState, gated = true, lease?: Lease): Promise<boolean> {
     if (gated && !this.hasMajority()) return false
     const started = this.clock()
+    if (lease !== undefined) lease.lastSentAt = started
     try {
       const { acks, required } = await this.components.records.put(taskStateKey(state.taskId), state, { announce: this.components.announce })
       this.watcher.observe(state)

@@ -7,6 +7,8 @@ export class Lease {
   seq: number
   /** Monotonic time the last quorum-acknowledged write of this lease started. */
   lastAckedAt: number
+  /** Monotonic time a write of this lease last went out at all (gossip included); none go out without a majority. */
+  lastSentAt: number
   /** Why the lease was taken away (higher epoch, same-epoch conflict), or undefined. */
   fencedBy: string | undefined
   /** The submitter asked to cancel: stop the work and commit `cancelled`. */
@@ -22,6 +24,7 @@ export class Lease {
     this.epoch = claimed.epoch
     this.seq = claimed.seq
     this.lastAckedAt = now
+    this.lastSentAt = now
   }
 
   /** Aborted when the work must stop (fenced or cancelled); executors pass it to the container. */

@@ -70,4 +70,17 @@ describe('Membership', () => {
     connected.add('me')
     expect(m.view()).toEqual({ reachable: 1, known: 1, majority: true })
   })
+
+  it('tells how long the majority has been back, so a healed side can wait before it claims', () => {
+    const { m, connected, advance } = setup()
+    for (const id of ['a', 'b', 'c', 'd']) connected.add(id)
+    expect(m.majorityForMs()).toBe(Number.POSITIVE_INFINITY)
+    connected.delete('a'); connected.delete('b'); connected.delete('c')
+    expect(m.majorityForMs()).toBe(0)
+    advance(5000)
+    connected.add('a'); connected.add('b')
+    expect(m.majorityForMs()).toBe(0)
+    advance(1500)
+    expect(m.majorityForMs()).toBe(1500)
+  })
 })

@@ -36,6 +36,8 @@ export class Membership {
   private readonly gone = new Map<string, number>()
   private readonly windowMs: number
   private readonly clock: () => number
+  private hadMajority = true
+  private majoritySince = Number.NEGATIVE_INFINITY
 
   /** `connected`: the peer ids this peer holds an open connection to (all members: pnet). */
   constructor (private readonly self: string, private readonly connected: () => Iterable<string>, init: MembershipInit = {}) {
@@ -78,7 +80,15 @@ export class Membership {
       if (now - at > this.windowMs) this.lastSeen.delete(id)
       else members.add(id)
     }
-    return { reachable, known: members.size, majority: reachable * 2 > members.size }
+    const majority = reachable * 2 > members.size
+    if (majority && !this.hadMajority) this.majoritySince = now
+    this.hadMajority = majority
+    return { reachable, known: members.size, majority }
+  }
+
+  /** How long this peer has had its majority (0 without one; Infinity if it never lost it). */
+  majorityForMs (): number {
+    return this.view().majority ? this.clock() - this.majoritySince : 0
   }
 
   hasMajority (): boolean {

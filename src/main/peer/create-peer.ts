@@ -107,7 +107,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     else membership.seen(rec.signer, seq)
   })
   const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip.announce(bytes, kind) }
-  const leases = new LeaseEngine({ records, peerId, announce, majority: () => membership.hasMajority() }, { ttlMs, settleMs: config.claimSettleMs })
+  const leases = new LeaseEngine({ records, peerId, announce, majority: () => membership.hasMajority(), majorityForMs: () => membership.majorityForMs() }, { ttlMs, settleMs: config.claimSettleMs })
   const directory = new PeerDirectory(3 * ttlMs)
   // Whether the executor can take work now (Docker may be missing, or stop and come back).
   let executorReady = false

@@ -141,7 +141,7 @@ export class Scheduler {
   tick (): void {
     if (this.stopping || this.c.executor === undefined || !this.c.placement.claiming()) return
     // The smaller side of a split network claims nothing (lease/membership.ts): no DHT reads for it.
-    if (!this.c.leases.hasMajority()) return
+    if (!this.c.leases.settled()) return
     const now = performance.now()
     for (const [id, until] of this.declined) if (until < now) this.declined.delete(id)
     const candidates = this.c.book.open().filter(t => !this.reserved.has(t.taskId) && !this.declined.has(t.taskId) && this.claimable(t.taskId))
