@@ -123,6 +123,9 @@ export function describeChaos (s: ChaosSummary): string[] {
   for (const d of s.duplicates) {
     lines.push(`   ! duplicate ${d.taskId}: ${d.commits.map(c => `${c.status}@${c.epoch} by ${c.holder}`).join(', ')}`)
   }
+  for (const u of s.unfinished) {
+    lines.push(`   ! unfinished ${u.taskId}: ${u.status}@${u.epoch} by ${u.holder ?? 'nobody'}, ${u.attempts} attempts`)
+  }
   for (const d of s.duplicateRuns) {
     lines.push(`   ! ran twice ${d.taskId}: ${d.runs.map(r => `@${r.epoch} by ${r.holder.slice(-8)}${r.fencedBy === null ? '' : ` (fenced: ${r.fencedBy})`}`).join(', ')}`)
   }

@@ -55,6 +55,8 @@ export interface ClaimSummary {
   statuses: Partial<Record<TaskStatus | 'unknown', number>>
   /** Failed tasks per error message. */
   failureReasons: Record<string, number>
+  /** Up to 10 tasks not terminal at the end, as their submitter sees them (a stuck lease, for diagnosis). */
+  unfinished: Array<{ taskId: string, status: TaskStatus, epoch: number, holder: string | null, attempts: number }>
   duplicateCommits: number
   duplicateExecutions: number
   /** Tasks with two runs executing at the same moment, and for how long (a killed peer's runs end at the kill). */
@@ -147,9 +149,11 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
     for (const s of await statusOf()) statuses[s] = (statuses[s] ?? 0) + 1
     // Why tasks failed (e.g. "lease lost" when heartbeats cannot keep up), counted per message.
     const failureReasons: Record<string, number> = {}
+    const unfinished: ClaimSummary['unfinished'] = []
     for (const t of tasks) {
       const v = await t.submitter.getTask(t.taskId).catch(() => undefined)
       if (v?.status === 'failed') failureReasons[v.error ?? 'no error given'] = (failureReasons[v.error ?? 'no error given'] ?? 0) + 1
+      if (v !== undefined && !isTerminal(v.status) && unfinished.length < 10) unfinished.push({ taskId: v.taskId, status: v.status, epoch: v.epoch, holder: v.holder, attempts: v.attempts })
     }
     const recovered = obs.outages.filter(x => x.recoveredAt !== undefined)
     const duplicates = obs.duplicateCommits()
@@ -166,6 +170,7 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
       successRate: (statuses.succeeded ?? 0) / o.tasks,
       statuses,
       failureReasons,
+      unfinished,
       duplicateCommits: duplicates.length,
       duplicateExecutions: duplicateRuns.length,
       overlappingRuns: { tasks: overlaps.tasks, totalOverlapMs: overlaps.totalOverlapMs, maxOverlapMs: overlaps.maxOverlapMs },
