@@ -83,4 +83,15 @@ describe('Membership', () => {
     advance(1500)
     expect(m.majorityForMs()).toBe(1500)
   })
+
+  it('lists the members replicas are chosen from: connected and recently seen ones, not those that said goodbye or were forgotten', () => {
+    const { m, connected, advance } = setup(10_000)
+    connected.add('a'); connected.add('b')
+    m.seen('c', 1)
+    m.left('b', 5)
+    expect([...m.members()].sort()).toEqual(['a', 'c', 'me'])
+    connected.delete('a')
+    advance(11_000)
+    expect([...m.members()].sort()).toEqual(['me'])
+  })
 })

@@ -91,6 +91,15 @@ export class Membership {
     return this.view().majority ? this.clock() - this.majoritySince : 0
   }
 
+  /** The members now (this peer included): connected ones and those seen within the window. */
+  members (): Set<string> {
+    const now = this.clock()
+    const out = new Set<string>([this.self])
+    for (const id of this.connected()) if (!this.gone.has(id)) { out.add(id); this.lastSeen.set(id, now) }
+    for (const [id, at] of this.lastSeen) if (now - at <= this.windowMs) out.add(id)
+    return out
+  }
+
   hasMajority (): boolean {
     return this.view().majority
   }

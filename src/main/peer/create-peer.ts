@@ -92,15 +92,15 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const connectedPeers = (): number => node.getPeers().length
   // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
   let onBetter: (rec: OpenedRecord) => void = () => {}
-  const records = new RecordStore({ dht: node.services.dht, privateKey, peerId, connectedPeers }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
+  // The organisation as this peer sees it: lease writes only on the majority side of a split.
+  const membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), { windowMs: config.membershipWindowMs ?? Math.max(60_000, 6 * ttlMs) })
+  const records = new RecordStore({ dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members() }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
   // Full task output goes to <dataDir>/logs/<taskId>.log (capped); files untouched for a week go.
   const logDir = join(config.dataDir, 'logs')
   await pruneLogFiles(logDir, LOG_RETENTION_MS)
   const logs = new LogBook({ dir: logDir })
   stops.push(async () => { await logs.close() })
   const book = new TaskBook()
-  // The organisation as this peer sees it: lease writes only on the majority side of a split.
-  const membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), { windowMs: config.membershipWindowMs ?? Math.max(60_000, 6 * ttlMs) })
   const gossip = new GossipChannel(node, records, rec => {
     const seq = (rec.value as { seq: number }).seq
     if (rec.parsed.kind === 'node-lease' && (rec.value as NodeLease).leaving === true) membership.left(rec.signer, seq)

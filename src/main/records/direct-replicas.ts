@@ -26,7 +26,14 @@ const RECORD_PREFIX = '/dht/record'
 export class DirectReplicas {
   private readonly kad: KadInternals
 
-  constructor (dht: KadDHT, private readonly connectedPeers: () => number) {
+  /**
+   * `members`: the organisation's members now (lease/membership.ts). kad-dht never drops a dead
+   * peer from a small routing table, so without it a crashed peer stays a replica for good and
+   * the keys it was close to can never reach their quorum again. A member cut off by a partition
+   * stays one for the membership window: replica sets do not change under a split, so the two
+   * sides' quorums still meet.
+   */
+  constructor (dht: KadDHT, private readonly connectedPeers: () => number, private readonly members?: () => Set<string>) {
     this.kad = dht as unknown as KadInternals
   }
 
@@ -39,7 +46,9 @@ export class DirectReplicas {
     const { routingTable, k } = this.kad
     if (routingTable === undefined || routingTable.size === 0) return undefined
     if (routingTable.size >= k && routingTable.size + 2 < this.connectedPeers()) return undefined
-    return routingTable.closestPeers(sha256(key), { count: count ?? k })
+    const members = this.members?.()
+    if (members === undefined) return routingTable.closestPeers(sha256(key), { count: count ?? k })
+    return routingTable.closestPeers(sha256(key), { count: routingTable.size }).filter(p => members.has(p.toString())).slice(0, count ?? k)
   }
 
   /** Stores locally (monotonic datastore may refuse: StaleRecordError) then on every replica; returns acks. */

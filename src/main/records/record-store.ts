@@ -16,6 +16,8 @@ export interface RecordStoreComponents {
   peerId: string
   /** Number of peers currently connected; a put needs acks from min(quorum, this). */
   connectedPeers: () => number
+  /** The organisation's members now; replicas are chosen among them. Default: every routing-table peer. */
+  members?: () => Set<string>
 }
 
 export interface RecordStoreInit {
@@ -59,7 +61,7 @@ export class RecordStore {
     this.readQuorum = init.readQuorum ?? 5
     this.queryTimeoutMs = init.queryTimeoutMs ?? 5000
     this.maxCached = init.maxCached ?? 20_000
-    this.direct = new DirectReplicas(components.dht, components.connectedPeers)
+    this.direct = new DirectReplicas(components.dht, components.connectedPeers, components.members)
     this.onBetter = init.onBetter
   }
 
@@ -95,9 +97,10 @@ export class RecordStore {
     return record
   }
 
-  /** Acknowledgements a write needs now: min(putQuorum, connected peers). */
+  /** Acknowledgements a write needs now: min(putQuorum, connected peers, the other members replicas come from). */
   quorum (): number {
-    return Math.min(this.putQuorum, this.components.connectedPeers())
+    const others = this.components.members === undefined ? Number.POSITIVE_INFINITY : this.components.members().size - 1
+    return Math.min(this.putQuorum, this.components.connectedPeers(), others)
   }
 
   /** Signs `value` under `key` and writes it to the DHT, counting replica acknowledgements. */
