@@ -138,8 +138,9 @@ export class ControlStore {
   }
 
   /** Tasks not known to be finished (including those whose state was never seen): reconcile these. */
+  /** Tasks a reconcile pass reads: every open one, and any row still without its spec (image). */
   async openTasks (): Promise<Array<{ id: string, hasSpec: boolean }>> {
-    const { rows } = await this.db.query<{ id: string, has_spec: boolean }>('SELECT id, image IS NOT NULL AS has_spec FROM demand_jobs WHERE NOT terminal ORDER BY id')
+    const { rows } = await this.db.query<{ id: string, has_spec: boolean }>('SELECT id, image IS NOT NULL AS has_spec FROM demand_jobs WHERE NOT terminal OR image IS NULL ORDER BY id')
     return rows.map((r) => ({ id: r.id, hasSpec: Boolean(r.has_spec) }))
   }
 

@@ -85,7 +85,8 @@ export class Mirror {
   private async reconcileOnce (): Promise<number> {
     this.gap = true
     const open = await this.c.store.openTasks()
-    for (const t of open) if (t.hasSpec) this.specs.add(t.id)
+    // The database decides which specs are written: a row without one gets its spec read again.
+    for (const t of open) if (t.hasSpec) this.specs.add(t.id); else this.specs.delete(t.id)
     const ids = [...new Set([...open.map(t => t.id), ...await this.c.knownTaskIds()])]
     let n = 0
     let unread = 0
@@ -93,9 +94,12 @@ export class Mirror {
     const worker = async (): Promise<void> => {
       while (next < ids.length && !this.stopped) {
         const taskId = ids[next++]!
-        const { state, spec } = await this.c.readTask(taskId, !this.specs.has(taskId)).catch(() => ({ state: undefined, spec: undefined }))
+        const withSpec = !this.specs.has(taskId)
+        const { state, spec } = await this.c.readTask(taskId, withSpec).catch(() => ({ state: undefined, spec: undefined }))
         if (spec !== undefined) { await this.c.store.applySpec(taskId, spec); this.specs.add(taskId) }
-        if (state === undefined) unread++
+        // A spec no replica gave is read again in the next pass: a finished task brings no more
+        // records that would fetch it, and its row would keep no image for good.
+        if (state === undefined || (withSpec && spec === undefined)) unread++
         else if (await this.c.store.applyState(state.value as TaskState, state.sigHash, Date.now())) n++
       }
     }
