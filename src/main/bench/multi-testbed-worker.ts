@@ -9,6 +9,7 @@ import { SimulatedSleepExecutor } from '../executor/index.js'
 import { createPeer, type Peer } from '../peer/index.js'
 import { StaticSampler } from '../resources/index.js'
 import { MachineLoad } from './machine-load.js'
+import { routingTableSize, sample } from './testbed.js'
 import type { PeerEventLine, Request, StartedPeer, StartPeers, WorkerMeasure, WorkerMessage } from './multi-testbed-protocol.js'
 
 const peers = new Map<number, Peer>()
@@ -28,8 +29,6 @@ const flush = setInterval(() => {
   if (outbox.length > 0) send({ type: 'events', events: outbox.splice(0) })
 }, 200)
 
-const routingTableSize = (p: Peer): number =>
-  (p.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
 
 function countBytes (conn: Connection): void {
   // TCP connections only (every testbed peer dials 127.0.0.1/tcp): the socket's own counters.
@@ -88,15 +87,6 @@ async function start (a: StartPeers): Promise<StartedPeer[]> {
     out.push(...await Promise.all(a.indexes.slice(k, k + a.batchSize).map(async i => await startOne(i, a))))
   }
   return out
-}
-
-function sample<T> (items: T[], n: number): T[] {
-  const copy = [...items]
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    ;[copy[i], copy[j]] = [copy[j]!, copy[i]!]
-  }
-  return copy.slice(0, n)
 }
 
 /** Peers with fewer than `want` routing-table entries dial a few random members (identify timed out under load). */

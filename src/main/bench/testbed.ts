@@ -60,10 +60,12 @@ export async function waitUntil<T> (fn: () => T | undefined | false | Promise<T 
   }
 }
 
-const routingTableSize = (p: Peer): number =>
+/** Peers in this peer's kad-dht routing table. */
+export const routingTableSize = (p: Peer): number =>
   (p.node.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
 
-function sample<T> (items: T[], n: number): T[] {
+/** `n` of `items` picked at random (a shuffled copy's head). */
+export function sample<T> (items: T[], n: number): T[] {
   const copy = [...items]
   for (let i = copy.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1))
