@@ -5,12 +5,19 @@ import type { ControlNodeView, Percentiles, RecoveryView, TaskEventView } from '
 import { statusRank } from '../../shared/order.js'
 import { TASK_STATUSES, type TaskStatus } from '../../shared/schemas.js'
 import type { ControlDb } from './db.js'
+import { membershipWindowMs } from '../lease/index.js'
+import { DEFAULT_LEASE_TTL_MS } from '../peer/config.js'
 import { ms, NODE_COLUMNS, num, toNodeRow } from './rows.js'
 
 /** The newest transitions a job's history shows; older ones stay in the table. */
 export const MAX_EVENTS = 1000
-/** A node whose meta was seen this recently counts as alive (metas are republished every few seconds). */
-export const ALIVE_WINDOW_MS = 60_000
+/**
+ * A node whose meta was seen within a few of its liveness beats counts as alive: at least a
+ * minute, longer in a large organisation, whose members beat less often (lease/membership.ts).
+ */
+export function aliveWindowMs (knownNodes: number): number {
+  return membershipWindowMs(DEFAULT_LEASE_TTL_MS, knownNodes)
+}
 /** Utilisation is averaged over node_history samples this recent. */
 export const UTILISATION_WINDOW_MIN = 60
 /** The CPU a task asks for when nothing else is known (the submit default). */
@@ -155,21 +162,23 @@ export class ControlReports {
     return { count: Number(r.n), p50Ms: num(r.p50), p95Ms: num(r.p95), maxMs: num(r.max), sumMs: Number(r.total) }
   }
 
-  /** How many nodes were seen in the ALIVE_WINDOW_MS before `now`. */
+  /** How many nodes were seen within the alive window before `now`. */
   async nodesAlive (now = Date.now()): Promise<number> {
-    const { rows } = await this.db.query(`SELECT count(*) AS n FROM nodes WHERE last_seen >= ${ts('$1')}`, [now - ALIVE_WINDOW_MS])
+    const known = Number(((await this.db.query('SELECT count(*) AS n FROM nodes')).rows[0] as Raw).n)
+    const { rows } = await this.db.query(`SELECT count(*) AS n FROM nodes WHERE last_seen >= ${ts('$1')}`, [now - aliveWindowMs(known)])
     return Number((rows[0] as Raw).n)
   }
 
   /** Every known node with its liveness, utilisation over the last UTILISATION_WINDOW_MIN and task outcomes. */
   async nodeViews (now = Date.now()): Promise<ControlNodeView[]> {
     const { rows } = await this.db.query(NODE_VIEWS, [now - UTILISATION_WINDOW_MIN * 60_000])
+    const windowMs = aliveWindowMs(rows.length)
     return rows.map((r: Raw) => {
       const node = toNodeRow(r)
       const samples = Number(r.samples ?? 0)
       return {
         ...node,
-        alive: node.lastSeen >= now - ALIVE_WINDOW_MS,
+        alive: node.lastSeen >= now - windowMs,
         utilisation: {
           windowMin: UTILISATION_WINDOW_MIN,
           samples,

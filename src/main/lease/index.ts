@@ -2,4 +2,4 @@
 export { LeaseEngine, type LeaseEngineComponents, type LeaseEngineInit, type ClaimOutcome, type Outcome } from './lease-engine.js'
 export { Lease } from './lease.js'
 export { ExpiryWatcher, monotonicNow, type MonotonicClock } from './expiry-watcher.js'
-export { Membership, type MajorityView, type MembershipInit } from './membership.js'
+export { BEAT_SPACING_MS, beatIntervalMs, Membership, membershipWindowMs, type MajorityView, type MembershipInit } from './membership.js'

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { Membership } from './membership.js'
+import { beatIntervalMs, Membership, membershipWindowMs } from './membership.js'
+
+/** A connection list that tells the membership of each change, as libp2p's connect / disconnect events do. */
+class Connections extends Set<string> {
+  onChange = (): void => {}
+  override add (id: string): this { super.add(id); this.onChange(); return this }
+  override delete (id: string): boolean { const had = super.delete(id); this.onChange(); return had }
+  override clear (): void { super.clear(); this.onChange() }
+}
 
 /** A membership over a connection list the test changes, on a clock the test moves. */
 function setup (windowMs = 60_000) {
   let now = 0
-  const connected = new Set<string>()
+  const connected = new Connections()
   const m = new Membership('me', () => connected, { windowMs, clock: () => now })
+  connected.onChange = () => { m.connectionsChanged() }
   return { m, connected, advance: (ms: number) => { now += ms } }
 }
 
@@ -93,5 +102,35 @@ describe('Membership', () => {
     connected.delete('a')
     advance(11_000)
     expect([...m.members()].sort()).toEqual(['me'])
+  })
+
+  it('beats are spaced by the organisation size, so each peer receives a bounded number a second; the window follows', () => {
+    expect(beatIntervalMs(10_000, 5)).toBe(10_000)
+    expect(beatIntervalMs(10_000, 100)).toBe(40_000)
+    expect(beatIntervalMs(3_000, 20)).toBe(8_000)
+    for (const n of [10, 50, 100, 500, 5000]) {
+      // N members each beating every interval: what one peer receives a second.
+      expect(n / (beatIntervalMs(10_000, n) / 1000)).toBeLessThanOrEqual(2.5)
+      // A member is forgotten only after several missed beats, never within a minute.
+      expect(membershipWindowMs(10_000, n)).toBeGreaterThanOrEqual(Math.max(60_000, 3 * beatIntervalMs(10_000, n)))
+    }
+  })
+
+  it('a window given as a function is read again each time: a member is kept longer once the organisation grew', () => {
+    let now = 0
+    let windowMs = 60_000
+    const connected = new Connections()
+    connected.add('a')
+    const m = new Membership('me', () => connected, { windowMs: () => windowMs, clock: () => now })
+    connected.onChange = () => { m.connectionsChanged() }
+    expect(m.view().known).toBe(2)
+    connected.clear()
+    now += 90_000
+    windowMs = 120_000
+    expect(m.view()).toEqual({ reachable: 1, known: 2, majority: false })
+    expect(m.size()).toBe(2)
+    windowMs = 60_000
+    now += 1000
+    expect(m.view()).toEqual({ reachable: 1, known: 1, majority: true })
   })
 })

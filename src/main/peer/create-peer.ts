@@ -6,11 +6,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
 import {
-  isTerminal, nodeLeaseKey, nodeMetaKey, PROTOCOL_VERSION, taskSpecKey,
+  isTerminal, nodeMetaKey, PROTOCOL_VERSION, taskSpecKey,
   type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeLease, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
 } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
-import { LeaseEngine, Membership } from '../lease/index.js'
+import { LeaseEngine, Membership, membershipWindowMs } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
   createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
@@ -26,6 +26,7 @@ import { GossipChannel } from './gossip.js'
 import { PeerDirectory } from './peer-directory.js'
 import { createPeerLogRelay } from './peer-log-relay.js'
 import { Lending } from './lending.js'
+import { Liveness } from './liveness.js'
 import { readSavedConfig } from './saved-config.js'
 import { settingsApi } from './settings-api.js'
 import { TaskService } from './task-service.js'
@@ -93,7 +94,9 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
   let onBetter: (rec: OpenedRecord) => void = () => {}
   // The organisation as this peer sees it: lease writes only on the majority side of a split.
-  const membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), { windowMs: config.membershipWindowMs ?? Math.max(60_000, 6 * ttlMs) })
+  const membership: Membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), {
+    windowMs: config.membershipWindowMs ?? (() => membershipWindowMs(ttlMs, membership.size()))
+  })
   const records = new RecordStore({ dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members() }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
   // Full task output goes to <dataDir>/logs/<taskId>.log (capped); files untouched for a week go.
   const logDir = join(config.dataDir, 'logs')
@@ -108,7 +111,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   })
   const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip.announce(bytes, kind) }
   const leases = new LeaseEngine({ records, peerId, announce, majority: () => membership.hasMajority(), majorityForMs: () => membership.majorityForMs() }, { ttlMs, settleMs: config.claimSettleMs })
-  const directory = new PeerDirectory(3 * ttlMs)
+  const directory = new PeerDirectory(() => 3 * liveness.beatMs())
   // Whether the executor can take work now (Docker may be missing, or stop and come back).
   let executorReady = false
   // The owner's settings and what this machine can lend: the sampler runs whether or not this
@@ -130,20 +133,13 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     const addrs = node.getMultiaddrs().map(a => a.toString()).filter(a => a.length <= 300).slice(0, 16)
     return nodeMeta({ peerId, name, seq: metaSeq, view: lending.view(), idleCpuPct: 100 - sampler.latest().cpuBusyPct, dockerOk: executorReady && config.executor?.name === 'docker', addrs })
   }
-  let metaTimer: ReturnType<typeof setTimeout> | undefined
-  /** Said goodbye: no node record goes out after it (one would make the others count me again). */
-  let leaving = false
   let lastHasRoom = false
   const hasRoom = (): boolean => lending.claiming() && lending.problem({ cpu: 0, memoryMb: 0, network: false }, scheduler.held()) === null
-  // Others rank providers by this meta, so a change of load goes out at once (gossip only).
-  const announceMeta = (): void => {
-    if (metaTimer !== undefined) return
-    metaTimer = setTimeout(() => {
-      metaTimer = undefined
-      if (leaving) return
-      void records.sign(nodeMetaKey(peerId), myMeta()).then(rec => { announce(rec.bytes, 'node-meta') }, () => {})
-    }, 50)
-  }
+  // Signs of life and the goodbye; others rank providers by the meta, so a change of load goes out at once.
+  const liveness = new Liveness({
+    peerId, ttlMs, records, gossip, members: () => membership.size(), meta: myMeta, seqFloor: () => Math.max(Date.now(), metaSeq + 1)
+  })
+  const announceMeta = (): void => { liveness.announceMeta() }
   const scheduler = new Scheduler({
     book, leases, records, executor: config.executor, placement: lending, peerId,
     availableProviders: need => {
@@ -216,6 +212,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const indexesRead = new Set<string>()
   const onPeer = (evt: CustomEvent<{ toString: () => string }>): void => {
     const remote = evt.detail.toString()
+    membership.connectionsChanged()
     bus.emit({ type: 'peer:connect', peerId: remote })
     if (wasAlone) {
       wasAlone = false
@@ -230,13 +227,16 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     // the index again on every reconnect cost a DHT read per connection.
     if (!indexesRead.has(remote)) {
       indexesRead.add(remote)
-      // A new member learns what I lend within a second, not at my next liveness beat: my first
+      // A new member learns what I lend within seconds, not at my next liveness beat: my first
       // meta went out before anyone was subscribed, and rankers skip providers they do not know.
-      metaForNewcomers ??= setTimeout(() => { metaForNewcomers = undefined; announceMeta() }, 1000)
+      // One meta per 3 s of arrivals: each goes to every member, and while an organisation of
+      // 35 starts, arrivals come every second (bench scale).
+      metaForNewcomers ??= setTimeout(() => { metaForNewcomers = undefined; announceMeta() }, NEWCOMER_META_DELAY_MS)
       setTimeout(() => { void tasks.discoverFrom(remote).catch(() => { indexesRead.delete(remote) }) }, 200)
     }
   }
   const onPeerGone = (evt: CustomEvent<{ toString: () => string }>): void => {
+    membership.connectionsChanged()
     bus.emit({ type: 'peer:disconnect', peerId: evt.detail.toString() })
     if (connectedPeers() === 0) wasAlone = true
   }
@@ -249,47 +249,13 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     node.removeEventListener('peer:disconnect', onPeerGone)
   })
 
-  // 4. liveness: node lease and meta by gossip every ttl (cheap; watchers and rankers react at
-  // once); their DHT copies, which only late joiners read, every 30 s. My quiet tasks are
-  // re-read each ttl in case gossip missed their result. (DESIGN asks ttl/3 for the node lease;
-  // nothing reads it yet and, gossiped by every peer, it was the largest share of the traffic.)
-  let beats = 0
-  const everyDht = Math.max(1, Math.round(30_000 / ttlMs))
-  const gossipOnly = (key: string, value: object, kind: string): void => {
-    void records.sign(key, value).then(rec => { announce(rec.bytes, kind) }, () => {})
-  }
-  const liveness = setInterval(() => {
-    if (leaving) return
-    const lease = { v: PROTOCOL_VERSION, peerId, seq: Date.now(), ttlMs }
-    if (beats++ % everyDht === 0) {
-      void records.put(nodeLeaseKey(peerId), lease, { announce: b => { announce(b, 'node-lease') } }).catch(() => {})
-      void records.put(nodeMetaKey(peerId), myMeta(), { announce: b => { announce(b, 'node-meta') } }).catch(() => {})
-    } else {
-      gossipOnly(nodeLeaseKey(peerId), lease, 'node-lease')
-      gossipOnly(nodeMetaKey(peerId), myMeta(), 'node-meta')
-    }
-    void tasks.refreshMine()
-  }, ttlMs)
-  stops.push(() => { clearInterval(liveness); clearTimeout(metaTimer) })
-  // Goodbye (after the scheduler handed its tasks back): the others stop counting me as a member,
-  // so a graceful stop never leaves the rest short of a majority. A crash says nothing.
-  const sayGoodbye = async (): Promise<void> => {
-    leaving = true
-    // Newer than any node record I signed, metas included (their seq may run ahead of the clock).
-    const rec = await records.sign(nodeLeaseKey(peerId), { v: PROTOCOL_VERSION, peerId, seq: Math.max(Date.now(), metaSeq + 1), ttlMs, leaving: true })
-    // The publish only queues it: a moment for it to leave before the connections close.
-    await Promise.race([gossip.publish(rec.bytes, 'node-lease'), new Promise(resolve => setTimeout(resolve, 500))])
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-  stops.push(sayGoodbye)
-  /** Back from sleep: counted as a member again at once, not at the next liveness beat. */
-  const sayHello = (): void => {
-    if (!leaving) return
-    leaving = false
-    gossipOnly(nodeLeaseKey(peerId), { v: PROTOCOL_VERSION, peerId, seq: Math.max(Date.now(), metaSeq + 1), ttlMs }, 'node-lease')
-    announceMeta()
-  }
-  announceMeta()
+  // 4. liveness: node meta by gossip every beat (lease/membership.ts: spaced by the organisation's
+  // size); my quiet tasks are re-read each ttl in case gossip missed their result.
+  liveness.start()
+  const refreshMine = setInterval(() => { void tasks.refreshMine() }, ttlMs)
+  stops.push(() => { clearInterval(refreshMine); liveness.stop() })
+  // Goodbye after the scheduler handed its tasks back (stops run in reverse).
+  stops.push(async () => { await liveness.goodbye() })
 
   // 5. executor and provider loop; the executor's availability is re-checked every few seconds
   if (config.executor !== undefined) {
@@ -389,16 +355,17 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     beforeSleep: async () => {
       const handedBack = await scheduler.handBackAll('the lending computer is going to sleep')
       // Asleep, it is no member the others should wait for (nor a majority they need).
-      await sayGoodbye()
+      await liveness.goodbye()
       return handedBack
     },
-    afterWake: sayHello,
+    afterWake: () => { liveness.hello() },
     get apiUrl () { return api?.url },
     stop: stopAll
   }
 }
 
 const LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
+const NEWCOMER_META_DELAY_MS = 3000
 
 const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect', 'sharing:changed'])
 const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)

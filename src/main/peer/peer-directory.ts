@@ -7,7 +7,8 @@ interface Entry { meta: NodeMeta, seenAt: number }
 export class PeerDirectory {
   private readonly peers = new Map<string, Entry>()
 
-  constructor (private readonly freshForMs: number) {}
+  /** `freshForMs`: a meta older than this is not trusted (a few liveness beats). */
+  constructor (private readonly freshForMs: () => number) {}
 
   observe (meta: NodeMeta): void {
     this.peers.set(meta.peerId, { meta, seenAt: performance.now() })
@@ -20,9 +21,10 @@ export class PeerDirectory {
   /** Providers whose last meta (younger than the freshness window) says they can take this task now. */
   available (need: Need | undefined): string[] {
     const now = performance.now()
+    const fresh = this.freshForMs()
     const out: string[] = []
     for (const [id, e] of this.peers) {
-      if (now - e.seenAt <= this.freshForMs && hasRoom(e.meta, need)) out.push(id)
+      if (now - e.seenAt <= fresh && hasRoom(e.meta, need)) out.push(id)
     }
     return out
   }

@@ -112,19 +112,19 @@ export class RecordStore {
     this.own.add(key)
     // Gossip goes out before the DHT write so watchers react in milliseconds, not a lookup later.
     options.announce?.(bytes)
-    const acks = await this.publish(record, options.signal)
     const required = this.quorum()
+    const acks = await this.publish(record, options.signal, required)
     if (options.requireQuorum === true && acks < required) throw new QuorumNotReachedError(key, acks, required)
     return { acks, required, record }
   }
 
-  /** Sends an already-signed record to the closest peers; returns how many stored it. */
-  private async publish (record: OpenedRecord, signal?: AbortSignal): Promise<number> {
+  /** Sends an already-signed record to the closest peers; returns how many stored it (once `enough` did, on the direct path). */
+  private async publish (record: OpenedRecord, signal?: AbortSignal, enough?: number): Promise<number> {
     if (this.components.connectedPeers() === 0) return 0
     const sig = anySignal(signal, this.queryTimeoutMs)
     const key = utf8ToBytes(record.key)
     const replicas = this.direct.replicas(key)
-    if (replicas !== undefined) return await this.direct.put(key, record.bytes, replicas, sig)
+    if (replicas !== undefined) return await this.direct.put(key, record.bytes, replicas, sig, enough, this.readQuorum)
     let acks = 0
     try {
       for await (const ev of this.components.dht.put(key, record.bytes, { signal: sig })) {

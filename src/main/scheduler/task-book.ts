@@ -11,6 +11,8 @@ export interface KnownTask {
 
 export class TaskBook {
   private readonly tasks = new Map<string, KnownTask>()
+  /** The unfinished ones, in arrival order: the scheduler asks every 100 ms, and finished tasks pile up. */
+  private readonly unfinished = new Set<string>()
   // The submitter gossips the spec just before the state; keep it until the state arrives.
   private readonly pendingSpecs = new Map<string, TaskSpec>()
 
@@ -26,9 +28,12 @@ export class TaskBook {
       this.pendingSpecs.delete(state.taskId)
       if (this.pendingSpecs.size > 10_000) this.pendingSpecs.clear()
       this.tasks.set(state.taskId, t)
+      if (!isTerminal(state.status)) this.unfinished.add(state.taskId)
       return t
     }
     cur.state = state
+    if (isTerminal(state.status)) this.unfinished.delete(state.taskId)
+    else this.unfinished.add(state.taskId)
     return cur
   }
 
@@ -45,6 +50,11 @@ export class TaskBook {
 
   /** Tasks not yet finished, oldest first. */
   open (): KnownTask[] {
-    return [...this.tasks.values()].filter(t => !isTerminal(t.state.status))
+    const out: KnownTask[] = []
+    for (const id of this.unfinished) {
+      const t = this.tasks.get(id)
+      if (t !== undefined && !isTerminal(t.state.status)) out.push(t)
+    }
+    return out
   }
 }
