@@ -5,6 +5,7 @@
 // kad-dht's own network layer, handlers, validators and monotonic datastore. Otherwise (a
 // network larger than this peer's connections) the ordinary lookups are used.
 import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { MessageType, Record as DhtRecord, type KadDHT } from '@libp2p/kad-dht'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { Key } from 'interface-datastore'
@@ -20,11 +21,20 @@ interface KadInternals {
 }
 
 const NO_PATH = { index: -1, queued: 0, running: 0, total: 0 }
+/** Above this many members the replicas come from kad-dht lookups (sorting every member per write stops being cheap). */
+const MAX_DIRECT_MEMBERS = 1000
+const MAX_KAD_IDS = 10_000
+
+function compareBytes (a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return 0
+}
 /** kad-dht's datastore layout: `<prefix>/record/<base32 key>` with the default '/dht' prefix. */
 const RECORD_PREFIX = '/dht/record'
 
 export class DirectReplicas {
   private readonly kad: KadInternals
+  private readonly kadIds = new Map<string, { id: PeerId, kadId: Uint8Array }>()
 
   /**
    * `members`: the organisation's members now (lease/membership.ts). kad-dht never drops a dead
@@ -33,22 +43,59 @@ export class DirectReplicas {
    * stays one for the membership window: replica sets do not change under a split, so the two
    * sides' quorums still meet.
    */
-  constructor (dht: KadDHT, private readonly connectedPeers: () => number, private readonly members?: () => Set<string>) {
+  constructor (dht: KadDHT, private readonly self: PeerId, private readonly connectedPeers: () => number, private readonly members?: () => Set<string>) {
     this.kad = dht as unknown as KadInternals
   }
 
   /**
    * The K closest peers when this peer knows the whole network, else undefined (use lookups).
-   * It knows it when its routing table is not full (< K) or holds every peer it is connected to
-   * (members dial each other, see p2p/peer-dialer), within a margin for peers still identifying.
+   * With the organisation's members known (lease/membership.ts), the replicas are the K members
+   * closest to the key by kad distance, whether or not kad-dht's routing table holds them yet:
+   * every member computes the same set from the same membership. (Taken from the routing table,
+   * which above ~22 peers often misses a few connected ones, the sets differed and the fast path
+   * was switched off: every write then walked the network, and bench scale broke between 20 and
+   * 35 peers.) Without members: the routing table, when it is not full or holds every peer this
+   * peer is connected to (within a margin for peers still identifying).
    */
   replicas (key: Uint8Array, count?: number): PeerId[] | undefined {
     const { routingTable, k } = this.kad
+    const members = this.members?.()
+    if (members !== undefined) {
+      if (members.size > MAX_DIRECT_MEMBERS) return undefined
+      return this.closestMembers(sha256(key), members, count ?? k)
+    }
     if (routingTable === undefined || routingTable.size === 0) return undefined
     if (routingTable.size >= k && routingTable.size + 2 < this.connectedPeers()) return undefined
-    const members = this.members?.()
-    if (members === undefined) return routingTable.closestPeers(sha256(key), { count: count ?? k })
-    return routingTable.closestPeers(sha256(key), { count: routingTable.size }).filter(p => members.has(p.toString())).slice(0, count ?? k)
+    return routingTable.closestPeers(sha256(key), { count: count ?? k })
+  }
+
+  private closestMembers (target: Uint8Array, members: Set<string>, count: number): PeerId[] {
+    const ranked: Array<{ id: PeerId, distance: Uint8Array }> = []
+    for (const m of members) {
+      const entry = this.kadIdOf(m)
+      if (entry === undefined || entry.id.equals(this.self)) continue
+      const distance = new Uint8Array(target.length)
+      for (let i = 0; i < target.length; i++) distance[i] = target[i]! ^ entry.kadId[i]!
+      ranked.push({ id: entry.id, distance })
+    }
+    ranked.sort((a, b) => compareBytes(a.distance, b.distance))
+    return ranked.slice(0, count).map(r => r.id)
+  }
+
+  /** A member's peer id and kad id (sha256 of its multihash, as kad-dht computes it), cached. */
+  private kadIdOf (peer: string): { id: PeerId, kadId: Uint8Array } | undefined {
+    let entry = this.kadIds.get(peer)
+    if (entry === undefined) {
+      try {
+        const id = peerIdFromString(peer)
+        entry = { id, kadId: sha256(id.toMultihash().bytes) }
+      } catch {
+        return undefined
+      }
+      if (this.kadIds.size >= MAX_KAD_IDS) this.kadIds.clear()
+      this.kadIds.set(peer, entry)
+    }
+    return entry
   }
 
   /**

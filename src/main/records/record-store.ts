@@ -2,6 +2,7 @@
 // working: every record this peer writes or accepts is kept here and the peer's own records are
 // republished when peers appear.
 import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
 import type { RecordKind, RecordValues } from '../../shared/index.js'
@@ -61,7 +62,7 @@ export class RecordStore {
     this.readQuorum = init.readQuorum ?? 5
     this.queryTimeoutMs = init.queryTimeoutMs ?? 5000
     this.maxCached = init.maxCached ?? 20_000
-    this.direct = new DirectReplicas(components.dht, components.connectedPeers, components.members)
+    this.direct = new DirectReplicas(components.dht, peerIdFromString(components.peerId), components.connectedPeers, components.members)
     this.onBetter = init.onBetter
   }
 
