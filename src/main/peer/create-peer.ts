@@ -97,7 +97,9 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const membership: Membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), {
     windowMs: config.membershipWindowMs ?? (() => membershipWindowMs(ttlMs, membership.size()))
   })
-  const records = new RecordStore({ dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members() }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
+  const records = new RecordStore({
+    dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members(), connectedIds: () => new Set(node.getPeers().map(String))
+  }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
   // Full task output goes to <dataDir>/logs/<taskId>.log (capped); files untouched for a week go.
   const logDir = join(config.dataDir, 'logs')
   await pruneLogFiles(logDir, LOG_RETENTION_MS)

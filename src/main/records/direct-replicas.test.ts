@@ -30,4 +30,14 @@ describe('DirectReplicas', () => {
     const few = new Set(ids.slice(0, 4).map(String))
     expect(new DirectReplicas(fakeDht(1), ids[0]!, () => 3, () => few).replicas(key)!.map(String).sort()).toEqual(ids.slice(1, 4).map(String).sort())
   })
+
+  it('asks the replicas it reaches first: after a crash the dead ones, still members for a while, come last', async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const members = new Set(ids.map(String))
+    const key = utf8ToBytes('/mc/task/def/state')
+    const all = new DirectReplicas(fakeDht(9), ids[0]!, () => 9, () => members).replicas(key)!
+    const up = new Set(all.slice(3).map(String))
+    const ordered = new DirectReplicas(fakeDht(9), ids[0]!, () => 6, () => members, () => up).replicas(key)!
+    expect(ordered.map(String)).toEqual([...all.slice(3), ...all.slice(0, 3)].map(String))
+  })
 })

@@ -43,7 +43,8 @@ export class DirectReplicas {
    * stays one for the membership window: replica sets do not change under a split, so the two
    * sides' quorums still meet.
    */
-  constructor (dht: KadDHT, private readonly self: PeerId, private readonly connectedPeers: () => number, private readonly members?: () => Set<string>) {
+  /** `connectedIds`: the peers this one holds a connection to (replicas it reaches go first). */
+  constructor (dht: KadDHT, private readonly self: PeerId, private readonly connectedPeers: () => number, private readonly members?: () => Set<string>, private readonly connectedIds?: () => Set<string>) {
     this.kad = dht as unknown as KadInternals
   }
 
@@ -62,7 +63,13 @@ export class DirectReplicas {
     const members = this.members?.()
     if (members !== undefined) {
       if (members.size > MAX_DIRECT_MEMBERS) return undefined
-      return this.closestMembers(sha256(key), members, count ?? k)
+      const closest = this.closestMembers(sha256(key), members, count ?? k)
+      // Reachable replicas first: a read asks the first few and a write waits for them. Every
+      // write goes to all K, so any few of them that answer hold it; a member that vanished
+      // still counts for the membership window, and after a mass crash the closest few were
+      // often dead, so reads came back inconclusive and commits failed (bench chaos, 40 % killed).
+      const up = this.connectedIds?.()
+      return up === undefined ? closest : [...closest.filter(p => up.has(p.toString())), ...closest.filter(p => !up.has(p.toString()))]
     }
     if (routingTable === undefined || routingTable.size === 0) return undefined
     if (routingTable.size >= k && routingTable.size + 2 < this.connectedPeers()) return undefined

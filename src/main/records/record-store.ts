@@ -19,6 +19,8 @@ export interface RecordStoreComponents {
   connectedPeers: () => number
   /** The organisation's members now; replicas are chosen among them. Default: every routing-table peer. */
   members?: () => Set<string>
+  /** The peers connected now: the replicas reached are asked first. */
+  connectedIds?: () => Set<string>
 }
 
 export interface RecordStoreInit {
@@ -62,7 +64,7 @@ export class RecordStore {
     this.readQuorum = init.readQuorum ?? 5
     this.queryTimeoutMs = init.queryTimeoutMs ?? 5000
     this.maxCached = init.maxCached ?? 20_000
-    this.direct = new DirectReplicas(components.dht, peerIdFromString(components.peerId), components.connectedPeers, components.members)
+    this.direct = new DirectReplicas(components.dht, peerIdFromString(components.peerId), components.connectedPeers, components.members, components.connectedIds)
     this.onBetter = init.onBetter
   }
 
