@@ -74,10 +74,12 @@ describe('relay and WebRTC upgrade', () => {
     const relayed = await a.dial(bViaRelay)
     expect(relayed.limits).toBeDefined()
 
-    const direct = await waitFor(() => a.getConnections(b.peerId).find(isDirectWebRTC))
+    // The upgrade (ICE and DTLS over loopback) took over 20 s once while the rest of the suite
+    // loaded both cores; give it the time a loaded desktop might need.
+    const direct = await waitFor(() => a.getConnections(b.peerId).find(isDirectWebRTC), 60_000)
     expect(direct.remoteAddr.toString()).toContain('/webrtc')
     expect(direct.limits).toBeUndefined()
-    await waitFor(() => b.getConnections(a.peerId).find(isDirectWebRTC))
+    await waitFor(() => b.getConnections(a.peerId).find(isDirectWebRTC), 30_000)
 
     // the direct connection carries protocols that refuse limited (relayed) connections
     // (kad-dht pings a new contact itself, and ping allows one outbound stream per connection:

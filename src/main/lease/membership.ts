@@ -97,13 +97,19 @@ export class Membership {
   }
 
   /**
-   * Whether this peer reaches a majority of the members it knows. Reused for up to VIEW_CACHE_MS
-   * unless a connection opened or closed or a member arrived or said goodbye, so it is always
-   * current; only the forgetting of members past the window may come that much later.
+   * Whether this peer reaches a majority of the members it knows, for status, the lending view and
+   * the scheduler's ticks: reused for up to VIEW_CACHE_MS unless a connection opened or closed or
+   * a member arrived or said goodbye. Lease writes ask `hasMajority`, which never uses the cache.
    */
   view (): MajorityView {
     const now = this.clock()
     if (this.cached !== undefined && now - this.cached.at < VIEW_CACHE_MS && now >= this.cached.at) return this.cached.view
+    return this.fresh()
+  }
+
+  /** The view taken now from the connections themselves, never from the cache. */
+  private fresh (): MajorityView {
+    const now = this.clock()
     const members = new Set<string>([this.self])
     let reachable = 1
     for (const id of this.connected()) {
@@ -145,7 +151,12 @@ export class Membership {
     return this.lastSeen.size + 1
   }
 
+  /**
+   * Whether a lease write may go out now. Always taken afresh: libp2p's disconnect event can come
+   * after the connection is gone, and a cached view let a holder cut off by a split commit on its
+   * own side (bench-partition smoke test: one duplicate commit).
+   */
   hasMajority (): boolean {
-    return this.view().majority
+    return this.fresh().majority
   }
 }
