@@ -269,7 +269,9 @@ describe.skipIf(noDocker)('DockerExecutor on the real engine', () => {
       const running = executor.run(run)
       await until(() => logs.stdout.includes('ready'))
       expect(await executor.suspend(run.taskId)).toBe(true)
-      expect(pausedState(run.taskId)).toBe(true)
+      // The first line can arrive before the executor has seen the container's start; suspend then
+      // answers true and the pause lands a moment later (CI saw it not yet paused once).
+      await until(() => pausedState(run.taskId), 2_000)
       const abortedAt = performance.now()
       ac.abort('fenced')
       expect(await running).toMatchObject({ exitCode: null, error: 'stopped: fenced' })
