@@ -51,8 +51,12 @@ describe('10 peers racing for 100 tasks', () => {
     expect(duplicateCommits).toBe(0)
     expect([...completedRuns.values()].filter(n => n > 1)).toHaveLength(0)
     // Every task's result was committed by the peer that ran it, or (a slow commit overtaken by
-    // a claim) adopted by that claimer without a second run.
-    expect(new Set([...commits.keys(), ...adopted]).size).toBe(100)
+    // a claim) adopted by that claimer without a second run. A commit whose acknowledgements were
+    // late under load is confirmed by re-reading the replicas, a few heartbeats after the result
+    // is visible: give those events their time, then count.
+    const confirmed = (): number => new Set([...commits.keys(), ...adopted]).size
+    await waitFor('every result confirmed by its holder or adopted', () => confirmed() === 100, 30_000, 200).catch(() => {})
+    expect(confirmed()).toBe(100)
     // The work spread: more than half the peers ran something.
     const holders = new Set([...commits.values()].flatMap(s => [...s].map(h => h.split('@')[0])))
     expect(holders.size).toBeGreaterThan(5)

@@ -231,6 +231,16 @@ export class LeaseEngine {
     return this.landed(lease, await this.readState(lease.taskId))
   }
 
+  /**
+   * After a commit that could not be confirmed (its writes and re-reads short of a quorum under
+   * load, although the result may well have landed): true once a quorum of replicas holds my
+   * result, false once something overtook the lease, undefined while neither shows. Reads only.
+   */
+  async confirm (lease: Lease): Promise<boolean | undefined> {
+    if (!lease.fenced) await this.check(lease)
+    return lease.fenced ? lease.fencedBy === ALREADY_COMMITTED : undefined
+  }
+
   /** Hands the task back: queued at a fresh epoch, claimable by anyone at once. */
   async release (lease: Lease, reason: string): Promise<boolean> {
     if (lease.fenced) return false

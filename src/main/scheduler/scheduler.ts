@@ -285,11 +285,25 @@ export class Scheduler {
   }
 
   private async finish (lease: Lease, outcome: Outcome): Promise<void> {
-    if (await this.c.leases.commit(lease, outcome)) {
-      this.c.emit({ type: 'lease:committed', taskId: lease.taskId, epoch: lease.epoch, status: lease.cancelRequested ? 'cancelled' : outcome.status })
-    } else if (lease.fenced) {
-      this.fenced(lease)
+    const committed = (): void => { this.c.emit({ type: 'lease:committed', taskId: lease.taskId, epoch: lease.epoch, status: lease.cancelRequested ? 'cancelled' : outcome.status }) }
+    if (await this.c.leases.commit(lease, outcome)) committed()
+    else if (lease.fenced) this.fenced(lease)
+    // Unconfirmed: the result went out but no quorum acknowledged it or could be read back in
+    // time. It may well have landed (under load it usually has): watch the replicas, off the
+    // slot, so the run still ends in an event (log followers wait for one) that tells the truth.
+    else void this.confirm(lease).then(ok => { if (ok) committed(); else this.fenced(lease) })
+  }
+
+  /** True once the replicas hold this lease's result; false (lease fenced) if overtaken or never seen. */
+  private async confirm (lease: Lease): Promise<boolean> {
+    const until = performance.now() + CONFIRM_MS
+    while (!this.stopping && performance.now() < until) {
+      await new Promise(resolve => setTimeout(resolve, this.c.leases.heartbeatMs))
+      const landed = await this.c.leases.confirm(lease).catch(() => undefined)
+      if (landed !== undefined) return landed
     }
+    lease.fence('result not confirmed by the replicas: the next claimer adopts it or runs the task again')
+    return false
   }
 
   private fenced (lease: Lease): void {
@@ -306,6 +320,8 @@ export class Scheduler {
   }
 }
 
+/** How long a holder keeps reading the replicas for a result it could not confirm at commit. */
+const CONFIRM_MS = 60_000
 /** Not re-claimed by the peer that handed it back for this long. */
 const DECLINE_MS = 30_000
 /** The smallest task: asks whether any slot is free before a task's spec is known. */
