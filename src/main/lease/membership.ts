@@ -60,6 +60,10 @@ export class Membership {
   private majoritySince = Number.NEGATIVE_INFINITY
   /** The last view and when it was taken: every lending and scheduler tick asks, and rebuilding it each time was 8 % of 35 idle peers' CPU (profile). */
   private cached: { view: MajorityView, at: number } | undefined
+  /** The last members set: every record read and write asks (replica choice and quorum), twice per write. */
+  private cachedMembers: { set: ReadonlySet<string>, at: number } | undefined
+  /** The peers connected now, as of the last connection change (ranking and replica order only). */
+  private cachedConnected: { set: ReadonlySet<string>, at: number } | undefined
 
   /** `connected`: the peer ids this peer holds an open connection to (all members: pnet). */
   constructor (private readonly self: string, private readonly connected: () => Iterable<string>, init: MembershipInit = {}) {
@@ -74,7 +78,7 @@ export class Membership {
    */
   seen (peerId: string, seq = Number.POSITIVE_INFINITY): void {
     if (peerId === this.self) return
-    if (!this.lastSeen.has(peerId)) this.cached = undefined
+    if (!this.lastSeen.has(peerId)) this.invalidate()
     const goodbye = this.gone.get(peerId)
     if (goodbye !== undefined) {
       if (seq <= goodbye) return
@@ -85,7 +89,7 @@ export class Membership {
 
   /** `peerId` said goodbye (graceful stop) in a record of this seq: it no longer counts, until it signs a newer one. */
   left (peerId: string, seq: number): void {
-    this.cached = undefined
+    this.invalidate()
     this.lastSeen.delete(peerId)
     if (!this.gone.has(peerId) && this.gone.size >= MAX_GONE) this.gone.delete(this.gone.keys().next().value!)
     this.gone.set(peerId, Math.max(seq, this.gone.get(peerId) ?? seq))
@@ -93,7 +97,19 @@ export class Membership {
 
   /** A connection opened or closed (libp2p's peer:connect / peer:disconnect): the next view is taken afresh. */
   connectionsChanged (): void {
+    this.invalidate()
+    this.cachedConnected = undefined
+  }
+
+  private invalidate (): void {
     this.cached = undefined
+    this.cachedMembers = undefined
+  }
+
+  /** Whether a cache taken at `at` may still serve now. */
+  private current (at: number | undefined): boolean {
+    const now = this.clock()
+    return at !== undefined && now - at < VIEW_CACHE_MS && now >= at
   }
 
   /**
@@ -102,8 +118,7 @@ export class Membership {
    * a member arrived or said goodbye. Lease writes ask `hasMajority`, which never uses the cache.
    */
   view (): MajorityView {
-    const now = this.clock()
-    if (this.cached !== undefined && now - this.cached.at < VIEW_CACHE_MS && now >= this.cached.at) return this.cached.view
+    if (this.cached !== undefined && this.current(this.cached.at)) return this.cached.view
     return this.fresh()
   }
 
@@ -136,14 +151,28 @@ export class Membership {
     return this.view().majority ? this.clock() - this.majoritySince : 0
   }
 
-  /** The members now (this peer included): connected ones and those seen within the window. */
-  members (): Set<string> {
+  /**
+   * The members now (this peer included): connected ones and those seen within the window. Reused
+   * like `view()`: replica choice may lag a connection change by the time libp2p takes to tell.
+   */
+  members (): ReadonlySet<string> {
+    if (this.cachedMembers !== undefined && this.current(this.cachedMembers.at)) return this.cachedMembers.set
     const now = this.clock()
     const out = new Set<string>([this.self])
     for (const id of this.connected()) if (!this.gone.has(id)) { out.add(id); this.lastSeen.set(id, now) }
     const windowMs = this.windowMs()
     for (const [id, at] of this.lastSeen) if (now - at <= windowMs) out.add(id)
+    this.cachedMembers = { set: out, at: now }
     return out
+  }
+
+  /** The peers connected now, as of libp2p's last connect/disconnect event (retaken at least every second). */
+  connectedIds (): ReadonlySet<string> {
+    const now = this.clock()
+    if (this.cachedConnected !== undefined && now - this.cachedConnected.at < 1000 && now >= this.cachedConnected.at) return this.cachedConnected.set
+    const set = new Set(this.connected())
+    this.cachedConnected = { set, at: now }
+    return set
   }
 
   /** Members known, cheaply (not pruned of those past the window): sizes the liveness beat. */

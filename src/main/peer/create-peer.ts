@@ -98,7 +98,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     windowMs: config.membershipWindowMs ?? (() => membershipWindowMs(ttlMs, membership.size()))
   })
   const records = new RecordStore({
-    dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members(), connectedIds: () => new Set(node.getPeers().map(String))
+    dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members(), connectedIds: () => membership.connectedIds()
   }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
   // Full task output goes to <dataDir>/logs/<taskId>.log (capped); files untouched for a week go.
   const logDir = join(config.dataDir, 'logs')
@@ -145,7 +145,11 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const scheduler = new Scheduler({
     book, leases, records, executor: config.executor, placement: lending, peerId,
     availableProviders: need => {
-      const list = directory.available(need).filter(id => id !== peerId)
+      // Only providers this peer is connected to: a crashed one drops its connections at once but
+      // stays in the directory for three beats, and at the head of a task's ranking it would make
+      // every live peer wait its turn (bench chaos, 40–60 % killed: expiry → re-claim p95 3.3 s).
+      const up = membership.connectedIds()
+      const list = directory.available(need).filter(id => id !== peerId && up.has(id))
       if (lending.claiming() && (need === undefined || lending.problem(need, scheduler.held()) === null)) list.push(peerId)
       return list
     },

@@ -44,7 +44,7 @@ export class DirectReplicas {
    * sides' quorums still meet.
    */
   /** `connectedIds`: the peers this one holds a connection to (replicas it reaches go first). */
-  constructor (dht: KadDHT, private readonly self: PeerId, private readonly connectedPeers: () => number, private readonly members?: () => Set<string>, private readonly connectedIds?: () => Set<string>) {
+  constructor (dht: KadDHT, private readonly self: PeerId, private readonly connectedPeers: () => number, private readonly members?: () => ReadonlySet<string>, private readonly connectedIds?: () => ReadonlySet<string>) {
     this.kad = dht as unknown as KadInternals
   }
 
@@ -76,7 +76,7 @@ export class DirectReplicas {
     return routingTable.closestPeers(sha256(key), { count: count ?? k })
   }
 
-  private closestMembers (target: Uint8Array, members: Set<string>, count: number): PeerId[] {
+  private closestMembers (target: Uint8Array, members: ReadonlySet<string>, count: number): PeerId[] {
     const ranked: Array<{ id: PeerId, distance: Uint8Array }> = []
     for (const m of members) {
       const entry = this.kadIdOf(m)

@@ -18,9 +18,9 @@ export interface RecordStoreComponents {
   /** Number of peers currently connected; a put needs acks from min(quorum, this). */
   connectedPeers: () => number
   /** The organisation's members now; replicas are chosen among them. Default: every routing-table peer. */
-  members?: () => Set<string>
+  members?: () => ReadonlySet<string>
   /** The peers connected now: the replicas reached are asked first. */
-  connectedIds?: () => Set<string>
+  connectedIds?: () => ReadonlySet<string>
 }
 
 export interface RecordStoreInit {
