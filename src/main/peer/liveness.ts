@@ -52,8 +52,7 @@ export class Liveness {
     if (this.metaTimer !== undefined) return
     this.metaTimer = setTimeout(() => {
       this.metaTimer = undefined
-      if (this.leaving) return
-      void this.c.records.sign(nodeMetaKey(this.c.peerId), this.c.meta()).then(rec => { this.c.gossip.announce(rec.bytes, 'node-meta') }, () => {})
+      if (!this.leaving) this.gossipSigned('node-meta', this.c.meta())
     }, 50)
   }
 
@@ -70,8 +69,14 @@ export class Liveness {
   hello (): void {
     if (!this.leaving) return
     this.leaving = false
-    void this.c.records.sign(nodeLeaseKey(this.c.peerId), this.lease(false)).then(rec => { this.c.gossip.announce(rec.bytes, 'node-lease') }, () => {})
+    this.gossipSigned('node-lease', this.lease(false))
     this.announceMeta()
+  }
+
+  /** Signs one of this peer's node records (kept locally, no DHT write) and gossips it. */
+  private gossipSigned (kind: 'node-meta' | 'node-lease', value: object): void {
+    const key = kind === 'node-meta' ? nodeMetaKey(this.c.peerId) : nodeLeaseKey(this.c.peerId)
+    void this.c.records.sign(key, value).then(rec => { this.c.gossip.announce(rec.bytes, kind) }, () => {})
   }
 
   private lease (leaving: boolean): object {
@@ -97,7 +102,7 @@ export class Liveness {
       void records.put(nodeLeaseKey(peerId), this.lease(false)).catch(() => {})
       void records.put(nodeMetaKey(peerId), this.c.meta(), { announce: b => { gossip.announce(b, 'node-meta') } }).catch(() => {})
     } else {
-      void records.sign(nodeMetaKey(peerId), this.c.meta()).then(rec => { gossip.announce(rec.bytes, 'node-meta') }, () => {})
+      this.gossipSigned('node-meta', this.c.meta())
     }
   }
 }

@@ -13,6 +13,10 @@ describe('claimDelayMs', () => {
     expect(claimDelayMs({ ...base, othersWithRoom: 1 })).toBe(210)
   })
 
+  it('an orphan (its lease expired: recovery time counts) is claimed without the load back-off', () => {
+    expect(claimDelayMs({ ...base, othersWithRoom: 1, orphan: true })).toBe(10)
+  })
+
   it('when no other provider has room, a busy peer does not wait for nobody', () => {
     expect(claimDelayMs({ ...base, othersWithRoom: 0 })).toBe(10)
   })

@@ -19,10 +19,12 @@ export interface ClaimDelayInput {
 /**
  * One step per rank (a quarter step for orphans), plus the load back-off only when another
  * provider has room: when nobody else can take the task, waiting spreads nothing and only leaves
- * a slot idle (bench throughput: ~200 of the 693 ms between one container and the next).
+ * a slot idle (bench throughput: ~200 of the 693 ms between one container and the next). Orphans
+ * get no back-off at all: their owner has already waited a lease ttl, and the ranking alone keeps
+ * two peers from racing for them.
  */
 export function claimDelayMs (i: ClaimDelayInput): number {
   const step = i.orphan ? i.stepMs / 4 : i.stepMs
-  const backoff = i.othersWithRoom > 0 ? i.backoffMs : 0
+  const backoff = i.othersWithRoom > 0 && !i.orphan ? i.backoffMs : 0
   return i.rank * step + backoff + (i.random ?? Math.random)() * i.jitterMs
 }
