@@ -5,6 +5,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { MCLibp2p } from './create-p2p.js'
+import { connectedPeerIds } from './connected-peers.js'
 
 export interface PeerDialerInit {
   /** Stop dialling new peers once this many are connected. Default 100. */
@@ -88,7 +89,7 @@ export class PeerDialer {
   private pump (): void {
     while (!this.stopped && this.inFlight < this.concurrency && this.queue.length > 0) {
       const { peer, addrs } = this.queue.shift()!
-      if (this.node.getPeers().length >= this.maxPeers || this.node.getConnections(peer).length > 0) {
+      if (connectedPeerIds(this.node).size >= this.maxPeers || this.node.getConnections(peer).length > 0) {
         this.queued.delete(peer.toString())
         continue
       }

@@ -13,7 +13,7 @@ import { startApiServer, type ApiServer } from '../api/index.js'
 import { LeaseEngine, Membership, membershipWindowMs } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
-  createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
+  connectedPeerIds, createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
 } from '../p2p/index.js'
 import { dhtSelectors, dhtValidators, RecordStore, type OpenedRecord } from '../records/index.js'
 import { defaultSettings, SettingsStore, SystemSampler } from '../resources/index.js'
@@ -90,11 +90,11 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const peerId = node.peerId.toString()
   const dialer = new PeerDialer(node)
   const bus = new PeerBus()
-  const connectedPeers = (): number => node.getPeers().length
+  const connectedPeers = (): number => connectedPeerIds(node).size
   // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
   let onBetter: (rec: OpenedRecord) => void = () => {}
   // The organisation as this peer sees it: lease writes only on the majority side of a split.
-  const membership: Membership = new Membership(peerId, () => node.getPeers().map(p => p.toString()), {
+  const membership: Membership = new Membership(peerId, () => connectedPeerIds(node), {
     windowMs: config.membershipWindowMs ?? (() => membershipWindowMs(ttlMs, membership.size()))
   })
   const records = new RecordStore({
