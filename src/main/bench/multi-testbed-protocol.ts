@@ -46,6 +46,8 @@ export interface WorkerMeasure {
   /** Gossip messages delivered to this worker's peers. */
   gossipIn: number
   connections: number
+  /** Connections opened by this worker's peers (either side) during the measure: churn, not steady links. */
+  connectionsOpened: number
 }
 
 /** One peer's event, stamped with the wall clock (one machine, one clock for every worker). */

@@ -22,6 +22,7 @@ let closedIn = 0
 let closedOut = 0
 const sockets = new Set<{ bytesRead: number, bytesWritten: number }>()
 let gossipIn = 0
+let connectionsOpened = 0
 
 const send = (m: WorkerMessage): void => { if (process.connected) process.send!(m) }
 const push = (e: PeerEventLine): void => { outbox.push(e) }
@@ -40,7 +41,7 @@ function countBytes (conn: Connection): void {
 
 function watch (peer: Peer): void {
   const id = peer.peerId
-  peer.node.addEventListener('connection:open', evt => { countBytes(evt.detail) })
+  peer.node.addEventListener('connection:open', evt => { connectionsOpened++; countBytes(evt.detail) })
   peer.node.services.pubsub.addEventListener('message', () => { gossipIn++ })
   peer.bus.on(e => {
     const at = Date.now()
@@ -100,7 +101,7 @@ async function repair (addrs: string[], want: number, dials: number): Promise<nu
   return short.length
 }
 
-let measuring: { load: MachineLoad, t0: number, in0: number, out0: number, gossip0: number } | undefined
+let measuring: { load: MachineLoad, t0: number, in0: number, out0: number, gossip0: number, opened0: number } | undefined
 
 function socketTotals (): { bytesIn: number, bytesOut: number } {
   let bytesIn = closedIn
@@ -110,7 +111,7 @@ function socketTotals (): { bytesIn: number, bytesOut: number } {
 }
 
 function measureStop (): WorkerMeasure {
-  const m = measuring ?? { load: new MachineLoad(), t0: performance.now(), in0: 0, out0: 0, gossip0: 0 }
+  const m = measuring ?? { load: new MachineLoad(), t0: performance.now(), in0: 0, out0: 0, gossip0: 0, opened0: 0 }
   measuring = undefined
   const totals = socketTotals()
   const mem = process.memoryUsage()
@@ -125,6 +126,7 @@ function measureStop (): WorkerMeasure {
     bytesIn: totals.bytesIn - m.in0,
     bytesOut: totals.bytesOut - m.out0,
     gossipIn: gossipIn - m.gossip0,
+    connectionsOpened: connectionsOpened - m.opened0,
     connections: live.reduce((n, p) => n + p.node.getConnections().length, 0)
   }
 }
@@ -154,7 +156,7 @@ async function handle (r: Request): Promise<unknown> {
     case 'routing': return [...peers.entries()].filter(([i]) => !killed.has(i)).map(([, p]) => routingTableSize(p))
     case 'measure-start': {
       const t = socketTotals()
-      measuring = { load: new MachineLoad(), t0: performance.now(), in0: t.bytesIn, out0: t.bytesOut, gossip0: gossipIn }
+      measuring = { load: new MachineLoad(), t0: performance.now(), in0: t.bytesIn, out0: t.bytesOut, gossip0: gossipIn, opened0: connectionsOpened }
       return null
     }
     case 'measure-stop': return measureStop()

@@ -38,6 +38,8 @@ export interface PhaseCost {
   bytesOutPerPeerPerSec: number
   gossipMsgsInPerPeerPerSec: number
   connectionsPerPeer: number
+  /** Connections opened per peer per minute (either side): steady links open none. */
+  connectionsOpenedPerPeerPerMin: number
   /** Every worker process's own load: event-loop delay and CPU. */
   processes: Array<{ peers: number, cpuPct: number, eventLoopP99Ms: number, eventLoopMaxMs: number, rssMb: number, peakRssMb: number }>
 }
@@ -88,6 +90,7 @@ function phaseCost (m: WorkerMeasure[]): PhaseCost {
     bytesOutPerPeerPerSec: Math.round(sum(w => w.bytesOut) / peers / sec),
     gossipMsgsInPerPeerPerSec: r2(sum(w => w.gossipIn) / peers / sec),
     connectionsPerPeer: r2(sum(w => w.connections) / peers),
+    connectionsOpenedPerPeerPerMin: r2(sum(w => w.connectionsOpened ?? 0) / peers / sec * 60),
     processes: m.map(w => ({ peers: w.peers, cpuPct: w.load.processCpuPct, eventLoopP99Ms: w.load.eventLoopDelayMs.p99, eventLoopMaxMs: w.load.eventLoopDelayMs.max, rssMb: w.rssMb, peakRssMb: w.peakRssMb }))
   }
 }
