@@ -10,6 +10,15 @@ console.log(`up in ${((performance.now() - t0) / 1000).toFixed(1)} s; settling $
 await new Promise(r => setTimeout(r, SETTLE * 1000))
 const conns = tb.peers.map(p => p.node.getPeers().length)
 console.log('connections per peer avg', (conns.reduce((a, b) => a + b, 0) / N).toFixed(1))
+const WORK = process.argv[4] === 'work'
+if (WORK) {
+  const subs = tb.peers.slice(0, 4)
+  let n = 0
+  await Promise.all(subs.map(async p => { for (let k = 0; k < 12; k++) { await p.submitTask({ image: 'busybox', command: ['sh', '-c', 'sleep 40'] }); n++ } }))
+  console.log('submitted', n, 'running', tb.peers.reduce((a, p) => a + p.scheduler.runningCount, 0))
+  await new Promise(r => setTimeout(r, 5000))
+  console.log('running', tb.peers.reduce((a, p) => a + p.scheduler.runningCount, 0))
+}
 const s = new Session(); s.connect()
 await s.post('Profiler.enable'); await s.post('Profiler.start')
 const c0 = process.cpuUsage()
@@ -32,8 +41,26 @@ for (const n of profile.nodes) {
   const key = `${cf.functionName || '(anon)'} ${url.split('/').slice(-2).join('/')}:${cf.lineNumber}`
   byFn.set(key, (byFn.get(key) ?? 0) + t)
 }
+// inclusive time per function name (a node's subtree), counted once per stack
+const kids = new Map<number, number[]>()
+for (const n of profile.nodes) kids.set(n.id, n.children ?? [])
+const byId = new Map<number, any>(profile.nodes.map((n: any) => [n.id, n]))
+const incl = new Map<string, number>()
+const walk = (id: number, onStack: Set<string>): number => {
+  const n = byId.get(id)
+  const name = `${n.callFrame.functionName || '(anon)'} ${String(n.callFrame.url).split('/').slice(-2).join('/')}`
+  let t = self.get(id) ?? 0
+  const fresh = !onStack.has(name)
+  if (fresh) onStack.add(name)
+  for (const c of kids.get(id) ?? []) t += walk(c, onStack)
+  if (fresh) { onStack.delete(name); incl.set(name, (incl.get(name) ?? 0) + t) }
+  return t
+}
+walk(profile.nodes[0].id, new Set())
 const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([n, t]) => `${(t / total * 100).toFixed(1).padStart(5)}%  ${n}`).join('\n')
 console.log('--- by package\n' + top(byPkg, 25))
-console.log('--- by function\n' + top(byFn, 40))
+console.log('--- by function\n' + top(byFn, 25))
+const mine = new Map([...incl].filter(([k]) => /src\/|kad-dht|gossipsub|handler|peer-store|identify/.test(k)))
+console.log('--- inclusive (ours, kad-dht, gossipsub, peer-store)\n' + top(mine, 60))
 await tb.stop()
 process.exit(0)

@@ -90,7 +90,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const peerId = node.peerId.toString()
   const dialer = new PeerDialer(node)
   const bus = new PeerBus()
-  const connectedPeers = (): number => connectedPeerIds(node).size
+  const connectedPeers = (): number => membership.connectedIds().size
   // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
   let onBetter: (rec: OpenedRecord) => void = () => {}
   // The organisation as this peer sees it: lease writes only on the majority side of a split.

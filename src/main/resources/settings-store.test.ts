@@ -109,10 +109,13 @@ describe('SettingsStore.update', () => {
     expect(await onDisk()).toEqual(final)
   })
 
-  it('hands out copies: changing one does not change the store', async () => {
+  it('hands out settings nobody can change behind its back: only update() changes the store', async () => {
     const store = await SettingsStore.open(dir, defaults)
     const got = store.get()
-    got.maxCpu = 99
+    expect(() => { got.maxCpu = 99 }).toThrow(TypeError)
     expect(store.get().maxCpu).toBe(defaults.maxCpu)
+    const updated = await store.update({ maxCpu: 1 })
+    expect(() => { updated.maxCpu = 99 }).toThrow(TypeError)
+    expect(store.get().maxCpu).toBe(1)
   })
 })

@@ -142,6 +142,9 @@ export class Scheduler {
     if (this.stopping || this.c.executor === undefined || !this.c.placement.claiming()) return
     // The smaller side of a split network claims nothing (lease/membership.ts): no DHT reads for it.
     if (!this.c.leases.settled()) return
+    // Every slot taken: no task can be claimed, so none is ranked (100+ waiting tasks × every
+    // provider, ten times a second, on every busy peer).
+    if (this.c.placement.problem(ANY_SPEC, this.held())?.code === 'no-free-slot') return
     const now = performance.now()
     for (const [id, until] of this.declined) if (until < now) this.declined.delete(id)
     const candidates = this.c.book.open().filter(t => !this.reserved.has(t.taskId) && !this.declined.has(t.taskId) && this.claimable(t.taskId))
@@ -329,9 +332,24 @@ const ANY_SPEC: Need = { cpu: 0, memoryMb: 0, network: false }
 
 /** This peer's position among `providers` for `taskId` (0 = first); unknown peers rank last. */
 export function rankOf (taskId: string, me: string, providers: string[]): number {
-  const score = (peer: string): string => sha256Hex(utf8ToBytes(`${taskId}:${peer}`))
-  const mine = score(me)
+  const mine = rendezvousScore(taskId, me)
+  const score = (peer: string): string => rendezvousScore(taskId, peer)
   let rank = 0
   for (const p of providers) if (p !== me && score(p) < mine) rank++
   return rank
+}
+
+/** Scores already computed: every tick ranks every waiting task against every provider (a sha256 each: 4 % of 35 busy peers' CPU). */
+const scores = new Map<string, string>()
+const MAX_SCORES = 100_000
+
+function rendezvousScore (taskId: string, peer: string): string {
+  const key = `${taskId}:${peer}`
+  let s = scores.get(key)
+  if (s === undefined) {
+    if (scores.size >= MAX_SCORES) scores.clear()
+    s = sha256Hex(utf8ToBytes(key))
+    scores.set(key, s)
+  }
+  return s
 }
