@@ -1,0 +1,67 @@
+// Which heartbeats reach the replicas and which only go out by gossip (lease-engine.ts heartbeat).
+import { describe, expect, it } from 'vitest'
+import type { TaskState } from '../../shared/index.js'
+import type { RecordStore } from '../records/index.js'
+import { Lease } from './lease.js'
+import { LeaseEngine } from './lease-engine.js'
+
+const PEER = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
+const leased: TaskState = {
+  v: 1, taskId: 'a'.repeat(64), submitter: PEER, specHash: 'b'.repeat(64), status: 'leased', epoch: 1, holder: PEER, seq: 0,
+  attempts: 1, ttlMs: 3000, exitCode: null, error: null, resultCid: null, updatedAt: 1
+}
+
+/** Replicas that acknowledge every write and hold nothing else; what went where is recorded. */
+function setup (majority = true): { engine: LeaseEngine, written: number[], gossiped: number[], now: { t: number } } {
+  const written: number[] = []
+  const gossiped: number[] = []
+  const seqOf = (v: unknown): number => (v as TaskState).seq
+  const records = {
+    quorum: () => 3,
+    cached: () => undefined,
+    get: async () => ({ best: undefined, copies: [], responses: 5, heldBy: new Map() }),
+    put: async (_key: string, value: unknown) => { written.push(seqOf(value)); return { acks: 3, required: 3 } },
+    sign: async (_key: string, value: unknown) => ({ bytes: new Uint8Array([seqOf(value)]) })
+  } as unknown as RecordStore
+  const now = { t: 0 }
+  const engine = new LeaseEngine({ records, peerId: PEER, announce: b => { gossiped.push(b[0]!) }, majority: () => majority, clock: () => now.t }, { ttlMs: 3000 })
+  return { engine, written, gossiped, now }
+}
+
+describe('LeaseEngine heartbeats', () => {
+  it('writes the first beat and every third one to the replicas; the others go out by gossip, each a seq higher', async () => {
+    const { engine, written, gossiped, now } = setup()
+    const lease = new Lease(leased, 0)
+    for (let i = 0; i < 6; i++) {
+      now.t += 1000
+      expect(await engine.heartbeat(lease)).toBe(true)
+      if (i === 4) {
+        // A gossip beat counts as sent (the lease is not silent) but not as acknowledged.
+        expect(lease.lastSentAt).toBe(5000)
+        expect(lease.lastAckedAt).toBe(3000)
+      }
+    }
+    expect(written).toEqual([1, 3, 6])
+    expect(gossiped).toEqual([2, 4, 5])
+    expect(lease.seq).toBe(6)
+  })
+
+  it('sends no gossip beat without a majority', async () => {
+    const { engine, gossiped } = setup(false)
+    const lease = new Lease(leased, 0)
+    lease.beats = 1
+    expect(await engine.heartbeat(lease)).toBe(false)
+    expect(gossiped).toEqual([])
+  })
+
+  it('a commit whose last acknowledged beat is old renews it on the replicas first', async () => {
+    const { engine, written, now } = setup()
+    const lease = new Lease(leased, 0)
+    await engine.heartbeat(lease) // 1: replicas
+    now.t = 1000
+    await engine.heartbeat(lease) // 2: gossip
+    now.t = 2500 // the acknowledged beat is 2.5 s old: more than ttl − 1 s
+    expect(await engine.commit(lease, { status: 'succeeded', exitCode: 0, error: null })).toBe(true)
+    expect(written).toEqual([1, 3, 4])
+  })
+})
