@@ -112,7 +112,8 @@ export function describeChaos (s: ChaosSummary): string[] {
     ...Object.entries(s.failureReasons).map(([why, n]) => `   failed             ${n} × ${why}`),
     `   duplicate commits  ${s.duplicateCommits}   goal 0: ${mark(s.goals.noDuplicateCommits)}`,
     `   duplicate runs     ${s.duplicateExecutions} tasks ran to the end twice; ${s.overlappingRuns.tasks} ran twice at once (overlap total ${formatMs(s.overlappingRuns.totalOverlapMs)}, max ${formatMs(s.overlappingRuns.maxOverlapMs)})`,
-    `   leases lost        ${s.leasesKilled} held by the killed peers, ${s.leasesRecovered} running elsewhere again`,
+    `   leases lost        ${s.leasesKilled} held by the killed peers, ${s.leasesRecovered} running elsewhere again` +
+      (s.leasesCommittedAtKill > 0 ? ` (${s.leasesCommittedAtKill} more had committed their result just before the kill)` : ''),
     `   MTTR end-to-end    ${formatDistribution(s.mttrEndToEndMs)}   goal p95 ≤ ttl + 1 s = ${formatMs(ttl + 1000)}: ${mark(s.goals.mttrEndToEnd)}`,
     `   MTTR detected      ${formatDistribution(s.mttrDetectedMs)}   goal p95 ≤ 50 ms: ${mark(s.goals.mttrDetected)}${proto === null ? '' : `   prototype ${formatMs(proto.mttrDetectedMs)}`}`,
     `   claim latency      ${formatDistribution(s.claimLatencyMs)}   (submit call → first lease:claimed)`,

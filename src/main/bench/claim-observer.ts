@@ -115,6 +115,11 @@ export class ClaimObserver {
 
   isExecuting (peerId: string): boolean { return (this.executing.get(peerId)?.size ?? 0) > 0 }
 
+  /** Whether `holder`'s own result at `epoch` was seen committed (a killed holder that finished just before its kill). */
+  committedBy (taskId: string, holder: string, epoch: number): boolean {
+    return this.terminals.get(taskId)?.has(`${holder}@${epoch}`) ?? false
+  }
+
   /** Call just before killing: every lease the peer holds becomes an outage to recover. */
   markKilled (peer: Peer, at: number): number {
     const leases = peer.scheduler.heldLeases()

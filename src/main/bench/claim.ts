@@ -69,8 +69,10 @@ export interface ClaimSummary {
   taskMs: number
   kills: number
   killsRequested: number
-  /** Leases the killed peers held; each must run again elsewhere (mttr n counts those that did). */
+  /** Leases the killed peers held, less those whose result they had committed; each must run again elsewhere (mttr n counts those that did). */
   leasesKilled: number
+  /** Leases the killed peers held whose own result was committed just before the kill (nothing to recover). */
+  leasesCommittedAtKill: number
   /** First submit → every task terminal in the submitters' view, or → the deadline when `timedOut`. */
   durationMs: number
   timedOut: boolean
@@ -155,7 +157,9 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
       if (v?.status === 'failed') failureReasons[v.error ?? 'no error given'] = (failureReasons[v.error ?? 'no error given'] ?? 0) + 1
       if (v !== undefined && !isTerminal(v.status) && unfinished.length < 10) unfinished.push({ taskId: v.taskId, status: v.status, epoch: v.epoch, holder: v.holder, attempts: v.attempts })
     }
-    const recovered = obs.outages.filter(x => x.recoveredAt !== undefined)
+    // A victim whose own result was committed just before the kill lost nothing: no re-run is due.
+    const lost = obs.outages.filter(x => !obs.committedBy(x.taskId, x.victim, x.epoch))
+    const recovered = lost.filter(x => x.recoveredAt !== undefined)
     const duplicates = obs.duplicateCommits()
     const duplicateRuns = obs.duplicateExecutions()
     const overlaps = obs.runs.overlaps(performance.now())
@@ -182,7 +186,8 @@ export async function runClaim (o: ClaimOptions, log: (line: string) => void = (
       taskMs: o.taskMs,
       kills: new Set(obs.outages.map(x => x.victim)).size,
       killsRequested: o.kills,
-      leasesKilled: obs.outages.length,
+      leasesKilled: lost.length,
+      leasesCommittedAtKill: obs.outages.length - lost.length,
       durationMs: Math.round(durationMs),
       timedOut: allDone === undefined,
       startupMs: Math.round(startupMs),
