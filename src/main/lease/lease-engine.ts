@@ -265,7 +265,10 @@ export class LeaseEngine {
    */
   private silentTooLong (lease: Lease): boolean {
     if (this.clock() - Math.max(lease.lastAckedAt, lease.lastSentAt) <= this.ttlMs - this.commitMarginMs) return false
-    lease.fence('lease lost: no heartbeat went out for a ttl (this peer had no majority)')
+    // Say which: a peer cut off from the majority, or one too loaded to beat in time (short ttl).
+    lease.fence(this.hasMajority()
+      ? 'lease lost: no heartbeat went out for a ttl (this peer was too slow to send them)'
+      : 'lease lost: no heartbeat went out for a ttl (this peer had no majority)')
     return true
   }
 
