@@ -12,14 +12,14 @@ const leased: TaskState = {
 }
 
 /** Replicas that acknowledge every write and hold nothing else; what went where is recorded. */
-function setup (majority = true): { engine: LeaseEngine, written: number[], gossiped: number[], now: { t: number } } {
+function setup (majority = true, held: object[] = []): { engine: LeaseEngine, written: number[], gossiped: number[], now: { t: number } } {
   const written: number[] = []
   const gossiped: number[] = []
   const seqOf = (v: unknown): number => (v as TaskState).seq
   const records = {
     quorum: () => 3,
     cached: () => undefined,
-    get: async () => ({ best: undefined, copies: [], responses: 5, heldBy: new Map() }),
+    get: async () => ({ best: held[0], copies: held, responses: 5, heldBy: new Map(held.map(() => ['mine', 3])) }),
     put: async (_key: string, value: unknown) => { written.push(seqOf(value)); return { acks: 3, required: 3 } },
     sign: async (_key: string, value: unknown) => ({ bytes: new Uint8Array([seqOf(value)]) })
   } as unknown as RecordStore
@@ -63,5 +63,14 @@ describe('LeaseEngine heartbeats', () => {
     now.t = 2500 // the acknowledged beat is 2.5 s old: more than ttl − 1 s
     expect(await engine.commit(lease, { status: 'succeeded', exitCode: 0, error: null })).toBe(true)
     expect(written).toEqual([1, 3, 4])
+  })
+
+  it('confirms an unacknowledged result once a quorum holds it, but never from the minority side of a split', async () => {
+    const result = { signer: PEER, sigHash: 'mine', value: { ...leased, status: 'succeeded', seq: 2 } }
+    const cutOff = new Lease(leased, 0)
+    expect(await setup(false, [result]).engine.confirm(cutOff)).toBeUndefined()
+    expect(cutOff.fenced).toBe(false)
+    const withMajority = new Lease(leased, 0)
+    expect(await setup(true, [result]).engine.confirm(withMajority)).toBe(true)
   })
 })

@@ -246,6 +246,9 @@ export class LeaseEngine {
    * result, false once something overtook the lease, undefined while neither shows. Reads only.
    */
   async confirm (lease: Lease): Promise<boolean | undefined> {
+    // Cut off from the majority, the replicas this peer reaches are its own side's: what they
+    // hold says nothing of what the organisation selects. Wait for the heal.
+    if (!lease.fenced && !this.hasMajority()) return undefined
     if (!lease.fenced) await this.check(lease)
     return lease.fenced ? lease.fencedBy === ALREADY_COMMITTED : undefined
   }
