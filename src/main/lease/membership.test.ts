@@ -133,4 +133,34 @@ describe('Membership', () => {
     now += 1000
     expect(m.view()).toEqual({ reachable: 1, known: 1, majority: true })
   })
+
+  it('members and connected peers follow every connection change, goodbye and newcomer at once', () => {
+    const { m, connected } = setup()
+    connected.add('a')
+    expect([...m.members()].sort()).toEqual(['a', 'me'])
+    expect([...m.connectedIds()]).toEqual(['a'])
+    connected.add('b')
+    expect([...m.members()].sort()).toEqual(['a', 'b', 'me'])
+    expect([...m.connectedIds()].sort()).toEqual(['a', 'b'])
+    m.seen('c')
+    expect(m.members().has('c')).toBe(true)
+    m.left('c', 5)
+    expect(m.members().has('c')).toBe(false)
+  })
+
+  it('a connection change libp2p did not announce shows in the connected peers within a second', () => {
+    let now = 0
+    const quiet = new Set(['a'])
+    const m = new Membership('me', () => quiet, { clock: () => now })
+    expect([...m.connectedIds()]).toEqual(['a'])
+    quiet.add('z')
+    now += 999
+    expect(m.connectedIds().has('z')).toBe(false)
+    now += 1
+    expect(m.connectedIds().has('z')).toBe(true)
+    // The majority a lease write asks for never waits for any event or cache.
+    expect(m.hasMajority()).toBe(true)
+    quiet.clear()
+    expect(m.hasMajority()).toBe(false)
+  })
 })
