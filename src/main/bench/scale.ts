@@ -90,7 +90,7 @@ function phaseCost (m: WorkerMeasure[]): PhaseCost {
     bytesOutPerPeerPerSec: Math.round(sum(w => w.bytesOut) / peers / sec),
     gossipMsgsInPerPeerPerSec: r2(sum(w => w.gossipIn) / peers / sec),
     connectionsPerPeer: r2(sum(w => w.connections) / peers),
-    connectionsOpenedPerPeerPerMin: r2(sum(w => w.connectionsOpened ?? 0) / peers / sec * 60),
+    connectionsOpenedPerPeerPerMin: r2(sum(w => w.connectionsOpened) / peers / sec * 60),
     processes: m.map(w => ({ peers: w.peers, cpuPct: w.load.processCpuPct, eventLoopP99Ms: w.load.eventLoopDelayMs.p99, eventLoopMaxMs: w.load.eventLoopDelayMs.max, rssMb: w.rssMb, peakRssMb: w.peakRssMb }))
   }
 }

@@ -248,8 +248,10 @@ export class LeaseEngine {
   async confirm (lease: Lease): Promise<boolean | undefined> {
     // Cut off from the majority, the replicas this peer reaches are its own side's: what they
     // hold says nothing of what the organisation selects. Wait for the heal.
-    if (!lease.fenced && !this.hasMajority()) return undefined
-    if (!lease.fenced) await this.check(lease)
+    if (!lease.fenced) {
+      if (!this.hasMajority()) return undefined
+      await this.check(lease)
+    }
     return lease.fenced ? lease.fencedBy === ALREADY_COMMITTED : undefined
   }
 

@@ -13,6 +13,8 @@
 
 /** A view is reused this long (see Membership.view). */
 const VIEW_CACHE_MS = 200
+/** The connected set is retaken at least this often, even without a connection event. */
+const CONNECTED_CACHE_MS = 1000
 
 /** Goodbyes remembered (a bound: peer ids are cheap to invent). */
 const MAX_GONE = 10_000
@@ -107,9 +109,9 @@ export class Membership {
   }
 
   /** Whether a cache taken at `at` may still serve now. */
-  private current (at: number | undefined): boolean {
+  private current (at: number | undefined, maxAgeMs = VIEW_CACHE_MS): boolean {
     const now = this.clock()
-    return at !== undefined && now - at < VIEW_CACHE_MS && now >= at
+    return at !== undefined && now - at < maxAgeMs && now >= at
   }
 
   /**
@@ -168,10 +170,9 @@ export class Membership {
 
   /** The peers connected now, as of libp2p's last connect/disconnect event (retaken at least every second). */
   connectedIds (): ReadonlySet<string> {
-    const now = this.clock()
-    if (this.cachedConnected !== undefined && now - this.cachedConnected.at < 1000 && now >= this.cachedConnected.at) return this.cachedConnected.set
+    if (this.cachedConnected !== undefined && this.current(this.cachedConnected.at, CONNECTED_CACHE_MS)) return this.cachedConnected.set
     const set = new Set(this.connected())
-    this.cachedConnected = { set, at: now }
+    this.cachedConnected = { set, at: this.clock() }
     return set
   }
 

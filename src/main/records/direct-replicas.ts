@@ -43,9 +43,9 @@ export class DirectReplicas {
    * peer from a small routing table, so without it a crashed peer stays a replica for good and
    * the keys it was close to can never reach their quorum again. A member cut off by a partition
    * stays one for the membership window: replica sets do not change under a split, so the two
-   * sides' quorums still meet.
+   * sides' quorums still meet. `connectedIds`: the peers this one holds a connection to
+   * (replicas it reaches go first).
    */
-  /** `connectedIds`: the peers this one holds a connection to (replicas it reaches go first). */
   constructor (dht: KadDHT, private readonly self: PeerId, private readonly connectedPeers: () => number, private readonly members?: () => ReadonlySet<string>, private readonly connectedIds?: () => ReadonlySet<string>) {
     this.kad = dht as unknown as KadInternals
     this.trimReadReplies()
@@ -93,7 +93,11 @@ export class DirectReplicas {
       // still counts for the membership window, and after a mass crash the closest few were
       // often dead, so reads came back inconclusive and commits failed (bench chaos, 40 % killed).
       const up = this.connectedIds?.()
-      return up === undefined ? closest : [...closest.filter(p => up.has(p.toString())), ...closest.filter(p => !up.has(p.toString()))]
+      if (up === undefined) return closest
+      const reached: PeerId[] = []
+      const unreached: PeerId[] = []
+      for (const p of closest) (up.has(p.toString()) ? reached : unreached).push(p)
+      return [...reached, ...unreached]
     }
     if (routingTable === undefined || routingTable.size === 0) return undefined
     if (routingTable.size >= k && routingTable.size + 2 < this.connectedPeers()) return undefined

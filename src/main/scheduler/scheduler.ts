@@ -333,9 +333,8 @@ const ANY_SPEC: Need = { cpu: 0, memoryMb: 0, network: false }
 /** This peer's position among `providers` for `taskId` (0 = first); unknown peers rank last. */
 export function rankOf (taskId: string, me: string, providers: string[]): number {
   const mine = rendezvousScore(taskId, me)
-  const score = (peer: string): string => rendezvousScore(taskId, peer)
   let rank = 0
-  for (const p of providers) if (p !== me && score(p) < mine) rank++
+  for (const p of providers) if (p !== me && rendezvousScore(taskId, p) < mine) rank++
   return rank
 }
 
