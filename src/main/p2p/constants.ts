@@ -37,6 +37,9 @@ export const DHT_INCOMING_MESSAGE_TIMEOUT = 10_000
 /** Gossip messages below this size get no IDONTWANT notices (gossipsub's default is 512 bytes). */
 export const GOSSIP_IDONTWANT_MIN_BYTES = 64 * 1024
 
+/** Peers outside the mesh sent IHAVE gossip each heartbeat, per topic (gossipsub's default is 6, growing with the network). */
+export const GOSSIP_DLAZY = 2
+
 /** Every desktop may relay for others; the default of 15 reservations is too few for an office. */
 export const RELAY_MAX_RESERVATIONS = 128
 

@@ -16,6 +16,7 @@ import * as C from './constants.js'
 import { orgNoise } from './encrypter.js'
 import { MonotonicDatastore } from './monotonic-datastore.js'
 import { webRTCUpgrader } from './webrtc-upgrader.js'
+import { batchYamuxWindowUpdates } from './yamux-window.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
@@ -115,6 +116,12 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       // one more frame per message per mesh peer. Our records are a few KiB and the mesh is 4 wide,
       // so the duplicates it saves cost less than the notices (~4% of a busy peer's CPU, measured).
       idontwantMinDataSize: C.GOSSIP_IDONTWANT_MIN_BYTES,
+      // Each heartbeat sends IHAVE lists to max(Dlazy, gossipFactor × non-mesh peers) peers per
+      // topic: 6 by default, and a quarter of the organisation once it passes ~25 peers, so the
+      // idle cost of every peer grew with the organisation (bench scale). The 4-wide mesh already
+      // delivers every record; two lazy peers per topic keep a repair path for a missed one.
+      Dlazy: C.GOSSIP_DLAZY,
+      gossipFactor: 0,
       scoreParams: {
         // everyone shares 127.0.0.1 in tests and one NAT address in an office
         IPColocationFactorWeight: 0
@@ -131,6 +138,7 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
     })
   }
 
+  batchYamuxWindowUpdates()
   const node = await createLibp2p({
     start: false,
     logger: libp2pLogger(),

@@ -1,0 +1,82 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { PeerDialer } from './peer-dialer.js'
+import type { MCLibp2p } from './create-p2p.js'
+
+const newPeer = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+
+/** A node whose dials are recorded and whose connections the test opens (as an inbound dial would). */
+function fakeNode (self: PeerId) {
+  const connected = new Set<string>()
+  const dialled: string[] = []
+  const node = {
+    peerId: self,
+    addEventListener: () => {},
+    removeEventListener: () => {},
+    getConnections: (peer?: PeerId) => [...connected].filter(id => peer === undefined || id === peer.toString()).map(id => ({ remotePeer: { toString: () => id } })),
+    dial: async (target: PeerId) => { dialled.push(target.toString()); connected.add(target.toString()) },
+    services: { dht: { getClosestPeers: async function * () {} } }
+  }
+  return { node: node as unknown as MCLibp2p, connected, dialled }
+}
+
+describe('PeerDialer', () => {
+  beforeEach(() => { vi.useFakeTimers() })
+  afterEach(() => { vi.useRealTimers() })
+
+  // Sorted so that `low` < `self` < `high` as strings: the order both ends compare.
+  async function peers (): Promise<{ low: PeerId, self: PeerId, high: PeerId }> {
+    const [low, self, high] = (await Promise.all([newPeer(), newPeer(), newPeer()])).sort((a, b) => a.toString() < b.toString() ? -1 : 1)
+    return { low: low!, self: self!, high: high! }
+  }
+
+  it('dials a member with a larger id at once', async () => {
+    const { self, high } = await peers()
+    const { node, dialled } = fakeNode(self)
+    const dialer = new PeerDialer(node, { yieldMs: 5000 })
+    dialer.start()
+    dialer.enqueue(high)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(dialled).toEqual([high.toString()])
+    dialer.stop()
+  })
+
+  it('leaves the dial to a member with a smaller id, and dials itself only if no connection came', async () => {
+    const { low, self } = await peers()
+    const { node, dialled } = fakeNode(self)
+    const dialer = new PeerDialer(node, { yieldMs: 5000 })
+    dialer.start()
+    dialer.enqueue(low)
+    await vi.advanceTimersByTimeAsync(4900)
+    expect(dialled).toEqual([])
+    await vi.advanceTimersByTimeAsync(200)
+    expect(dialled).toEqual([low.toString()])
+    dialer.stop()
+  })
+
+  it('does not dial a member whose own dial arrived while this one waited', async () => {
+    const { low, self } = await peers()
+    const { node, connected, dialled } = fakeNode(self)
+    const dialer = new PeerDialer(node, { yieldMs: 5000 })
+    dialer.start()
+    dialer.enqueue(low)
+    await vi.advanceTimersByTimeAsync(1000)
+    connected.add(low.toString())
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(dialled).toEqual([])
+    dialer.stop()
+  })
+
+  it('dials nothing after stop, even what was waiting', async () => {
+    const { low, self } = await peers()
+    const { node, dialled } = fakeNode(self)
+    const dialer = new PeerDialer(node, { yieldMs: 5000 })
+    dialer.start()
+    dialer.enqueue(low)
+    dialer.stop()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(dialled).toEqual([])
+  })
+})
