@@ -38,6 +38,10 @@ describe('bench scale (12 agents in 2 processes, 2 tasks each)', () => {
       expect(phase.rssMbPerPeer).toBeGreaterThan(0)
       expect(phase.bytesInPerPeerPerSec).toBeGreaterThan(0)
       expect(phase.connectionsPerPeer).toBeGreaterThan(0)
+      // Every peer reaches a majority and is connected to at least half of the other 11: they all claim.
+      expect(phase.withMajority, out).toBe(12)
+      expect(phase.membersReachedPerPeer).toBeGreaterThan(5.5)
+      expect(phase.membersReachedPerPeer).toBeLessThanOrEqual(11)
       expect(phase.processes).toHaveLength(2)
       for (const p of phase.processes) expect(p.peers).toBe(6)
     }

@@ -46,6 +46,10 @@ export interface WorkerMeasure {
   /** Gossip messages delivered to this worker's peers. */
   gossipIn: number
   connections: number
+  /** Distinct members each peer is connected to, summed over this worker's peers (connections count duplicates). */
+  membersReached: number
+  /** This worker's peers that reach a majority of the members they know (only those claim). */
+  withMajority: number
   /** Connections opened by this worker's peers (either side) during the measure: churn, not steady links. */
   connectionsOpened: number
 }

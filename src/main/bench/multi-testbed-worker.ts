@@ -127,7 +127,9 @@ function measureStop (): WorkerMeasure {
     bytesOut: totals.bytesOut - m.out0,
     gossipIn: gossipIn - m.gossip0,
     connectionsOpened: connectionsOpened - m.opened0,
-    connections: live.reduce((n, p) => n + p.node.getConnections().length, 0)
+    connections: live.reduce((n, p) => n + p.node.getConnections().length, 0),
+    membersReached: live.reduce((n, p) => n + p.membership.view().reachable - 1, 0),
+    withMajority: live.filter(p => p.membership.view().majority).length
   }
 }
 

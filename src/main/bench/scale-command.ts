@@ -52,7 +52,7 @@ const kb = (b: number): string => `${(b / 1024).toFixed(1)} KiB/s`
 
 function describeCost (name: string, c: PhaseCost): string[] {
   return [
-    `   ${name.padEnd(8)} CPU ${c.cpuPctPerPeer}% of a core per peer, RSS ${c.rssMbPerPeer} MiB per peer, ${c.connectionsPerPeer} connections per peer (${c.connectionsOpenedPerPeerPerMin} opened per minute), ` +
+    `   ${name.padEnd(8)} CPU ${c.cpuPctPerPeer}% of a core per peer, RSS ${c.rssMbPerPeer} MiB per peer, ${c.connectionsPerPeer} connections per peer to ${c.membersReachedPerPeer} members (${c.connectionsOpenedPerPeerPerMin} opened per minute), ${c.withMajority} peers with a majority, ` +
       `in ${kb(c.bytesInPerPeerPerSec)} out ${kb(c.bytesOutPerPeerPerSec)} and ${c.gossipMsgsInPerPeerPerSec} gossip msgs/s per peer (${c.seconds} s)`,
     `            processes: ${c.processes.map(p => `${p.peers} peers ${p.cpuPct}% CPU loop p99 ${p.eventLoopP99Ms} ms`).join('; ')}`
   ]

@@ -38,6 +38,10 @@ export interface PhaseCost {
   bytesOutPerPeerPerSec: number
   gossipMsgsInPerPeerPerSec: number
   connectionsPerPeer: number
+  /** Distinct members each peer is connected to (at the phase's end), on average. */
+  membersReachedPerPeer: number
+  /** Peers that reached a majority of the members they knew at the phase's end (only those claim). */
+  withMajority: number
   /** Connections opened per peer per minute (either side): steady links open none. */
   connectionsOpenedPerPeerPerMin: number
   /** Every worker process's own load: event-loop delay and CPU. */
@@ -90,6 +94,8 @@ function phaseCost (m: WorkerMeasure[]): PhaseCost {
     bytesOutPerPeerPerSec: Math.round(sum(w => w.bytesOut) / peers / sec),
     gossipMsgsInPerPeerPerSec: r2(sum(w => w.gossipIn) / peers / sec),
     connectionsPerPeer: r2(sum(w => w.connections) / peers),
+    membersReachedPerPeer: r2(sum(w => w.membersReached) / peers),
+    withMajority: sum(w => w.withMajority),
     connectionsOpenedPerPeerPerMin: r2(sum(w => w.connectionsOpened) / peers / sec * 60),
     processes: m.map(w => ({ peers: w.peers, cpuPct: w.load.processCpuPct, eventLoopP99Ms: w.load.eventLoopDelayMs.p99, eventLoopMaxMs: w.load.eventLoopDelayMs.max, rssMb: w.rssMb, peakRssMb: w.peakRssMb }))
   }

@@ -73,6 +73,18 @@ describe('Membership', () => {
     expect(m.view()).toEqual({ reachable: 2, known: 3, majority: true })
   })
 
+  it('knows a member once heard or connected, and no longer after its goodbye (a newcomer gets this peer\'s meta)', () => {
+    const { m, connected } = setup()
+    expect(m.knows('a')).toBe(false)
+    m.seen('a')
+    expect(m.knows('a')).toBe(true)
+    connected.add('b')
+    m.view()
+    expect(m.knows('b')).toBe(true)
+    m.left('a', 5)
+    expect(m.knows('a')).toBe(false)
+  })
+
   it('never counts itself twice', () => {
     const { m, connected } = setup()
     m.seen('me')

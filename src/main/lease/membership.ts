@@ -176,6 +176,11 @@ export class Membership {
     return set
   }
 
+  /** Whether `peerId` has counted as a member (seen, connected or heard) and not said goodbye since. */
+  knows (peerId: string): boolean {
+    return this.lastSeen.has(peerId)
+  }
+
   /** Members known, cheaply (not pruned of those past the window): sizes the liveness beat. */
   size (): number {
     return this.lastSeen.size + 1

@@ -125,9 +125,17 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const settings = await SettingsStore.open(config.dataDir, defaultSettings(first.cores, first.totalMemMb))
   const overrides = { ...config.sharing, ...(config.slots !== undefined ? { maxTasks: config.slots } : {}) }
   if (Object.keys(overrides).length > 0) await settings.update(overrides)
+  let lastLendingKey = ''
   const lending = new Lending({
     settings, sampler, executor: config.executor, executorReady: () => executorReady, idleSource: config.idleSource, members: () => membership.view(),
-    onChange: view => { announceMeta(); bus.emit({ type: 'sharing:changed', lending: view }) }
+    onChange: view => {
+      bus.emit({ type: 'sharing:changed', lending: view })
+      // The reason's wording follows every connection while this peer lacks a majority ("reaches
+      // 12 of 50 members"), and the meta does not carry it: a meta to every member on each of those
+      // was most of the gossip while 50 peers met each other (bench scale).
+      const key = JSON.stringify([view.effective, view.claiming, view.settings, view.suspendedTasks])
+      if (key !== lastLendingKey) { lastLendingKey = key; announceMeta() }
+    }
   })
   let metaSeq = Date.now()
   const myMeta = (): object => {
@@ -218,6 +226,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const indexesRead = new Set<string>()
   const onPeer = (evt: CustomEvent<{ toString: () => string }>): void => {
     const remote = evt.detail.toString()
+    const newMember = !membership.knows(remote)
     membership.connectionsChanged()
     bus.emit({ type: 'peer:connect', peerId: remote })
     if (wasAlone) {
@@ -235,9 +244,10 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       indexesRead.add(remote)
       // A new member learns what I lend within seconds, not at my next liveness beat: my first
       // meta went out before anyone was subscribed, and rankers skip providers they do not know.
-      // One meta per 3 s of arrivals: each goes to every member, and while an organisation of
-      // 35 starts, arrivals come every second (bench scale).
-      metaForNewcomers ??= setTimeout(() => { metaForNewcomers = undefined; announceMeta() }, NEWCOMER_META_DELAY_MS)
+      // Only for a member I had not heard of (one I heard shares my gossip mesh and hears my
+      // beats), and one meta per half beat of arrivals: each goes to every member, and while 50
+      // peers met each other, a meta per peer every 3 s was most of their gossip (bench scale).
+      if (newMember) metaForNewcomers ??= setTimeout(() => { metaForNewcomers = undefined; announceMeta() }, Math.max(NEWCOMER_META_DELAY_MS, liveness.beatMs() / 2))
       setTimeout(() => { void tasks.discoverFrom(remote).catch(() => { indexesRead.delete(remote) }) }, 200)
     }
   }
