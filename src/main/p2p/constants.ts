@@ -28,6 +28,17 @@ export const SECRET_FILE_MODE = 0o600
 /** libp2p's own default; a desktop peer rarely needs more and 300 sockets are cheap. */
 export const MAX_CONNECTIONS = 300
 
+/**
+ * A dial, handshake included, may take this long (libp2p's default is 10 s). On a busy desktop, or
+ * while a large organisation starts and every member meets every other, Noise handshakes queue
+ * behind each other; cut off at 10 s they were redone from scratch (bench scale, 100 peers: most
+ * of the start-up's dials failed that way and the mesh never formed).
+ */
+export const DIAL_TIMEOUT_MS = 30_000
+
+/** Contacts kad-dht pings at once before adding them to its routing table (its default is 20). */
+export const DHT_PING_CONCURRENCY = 2
+
 /** Re-find DHT neighbours every 5 min (kad-dht default); an organisation's membership changes slowly. */
 export const DHT_QUERY_SELF_INTERVAL = 5 * 60_000
 

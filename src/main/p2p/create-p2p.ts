@@ -98,6 +98,14 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       validators: config.validators,
       selectors: config.selectors,
       querySelfInterval: C.DHT_QUERY_SELF_INTERVAL,
+      // kad-dht pings every contact it learns of before adding it to its routing table, 20 at a
+      // time with a 5 s floor: while 100 peers met, those pings were most of the dials, and most
+      // of them timed out in the middle of a Noise handshake and were tried again (bench scale).
+      // Replicas come from the membership (records/direct-replicas.ts); the table can fill slowly.
+      pingNewContactConcurrency: C.DHT_PING_CONCURRENCY,
+      pingOldContactConcurrency: C.DHT_PING_CONCURRENCY,
+      pingNewContactTimeout: { minTimeout: C.DIAL_TIMEOUT_MS },
+      pingOldContactTimeout: { minTimeout: C.DIAL_TIMEOUT_MS },
       incomingMessageTimeout: C.DHT_INCOMING_MESSAGE_TIMEOUT
     }),
     pubsub: gossipsub({
@@ -159,6 +167,8 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
     peerDiscovery,
     connectionManager: {
       maxConnections: C.MAX_CONNECTIONS,
+      dialTimeout: C.DIAL_TIMEOUT_MS,
+      inboundUpgradeTimeout: C.DIAL_TIMEOUT_MS,
       allow: C.TRUSTED_NETWORKS
     },
     // the monitor pings every connection every 10 s: idle CPU for nothing on a LAN

@@ -1,6 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { PeerDialer } from './peer-dialer.js'
 import type { MCLibp2p } from './create-p2p.js'
@@ -11,7 +12,9 @@ const newPeer = async (): Promise<PeerId> => peerIdFromPrivateKey(await generate
 function fakeNode (self: PeerId) {
   const connected = new Set<string>()
   const dialled: string[] = []
+  const stored: Array<{ peer: string, addrs: string[] }> = []
   const node = {
+    peerStore: { merge: async (peer: PeerId, data: { multiaddrs: Array<{ toString: () => string }> }) => { stored.push({ peer: peer.toString(), addrs: data.multiaddrs.map(a => a.toString()) }) } },
     peerId: self,
     addEventListener: () => {},
     removeEventListener: () => {},
@@ -19,7 +22,7 @@ function fakeNode (self: PeerId) {
     dial: async (target: PeerId) => { dialled.push(target.toString()); connected.add(target.toString()) },
     services: { dht: { getClosestPeers: async function * () {} } }
   }
-  return { node: node as unknown as MCLibp2p, connected, dialled }
+  return { node: node as unknown as MCLibp2p, connected, dialled, stored }
 }
 
 describe('PeerDialer', () => {
@@ -66,6 +69,26 @@ describe('PeerDialer', () => {
     connected.add(low.toString())
     await vi.advanceTimersByTimeAsync(10_000)
     expect(dialled).toEqual([])
+    dialer.stop()
+  })
+
+  it('stores a member\'s gossiped addresses once, and again when they change, connected or not (replica requests dial by id)', async () => {
+    const { low, self, high } = await peers()
+    const { node, connected, stored } = fakeNode(self)
+    connected.add(high.toString())
+    const dialer = new PeerDialer(node)
+    dialer.start()
+    const at = (port: number): Multiaddr => multiaddr(`/ip4/127.0.0.1/tcp/${port}`)
+    dialer.enqueue(high, [at(4001)])
+    dialer.enqueue(high, [at(4001)])
+    dialer.enqueue(low, [at(4002)])
+    dialer.enqueue(high, [at(4003)])
+    dialer.enqueue(low)
+    expect(stored).toEqual([
+      { peer: high.toString(), addrs: ['/ip4/127.0.0.1/tcp/4001'] },
+      { peer: low.toString(), addrs: ['/ip4/127.0.0.1/tcp/4002'] },
+      { peer: high.toString(), addrs: ['/ip4/127.0.0.1/tcp/4003'] }
+    ])
     dialer.stop()
   })
 

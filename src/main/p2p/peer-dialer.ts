@@ -6,11 +6,15 @@ import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { MCLibp2p } from './create-p2p.js'
 import { connectedPeerIds } from './connected-peers.js'
+import { DIAL_TIMEOUT_MS } from './constants.js'
+
+/** Members whose stored addresses are remembered (a bound: peer ids are cheap to invent). */
+const MAX_REMEMBERED = 10_000
 
 export interface PeerDialerInit {
   /** Stop dialling new peers once this many are connected. Default 100. */
   maxPeers?: number
-  /** Dials in flight at once (dialling everyone at once overwhelms a small machine). Default 4. */
+  /** Dials in flight at once (dialling everyone at once overwhelms a small machine: handshakes time out and are redone). Default 2. */
   concurrency?: number
   /** How long the member with the larger id waits for the other's dial before dialling itself. Default 5 s. */
   yieldMs?: number
@@ -25,11 +29,13 @@ export class PeerDialer {
   private readonly concurrency: number
   private readonly yieldMs: number
   private readonly deferred = new Set<ReturnType<typeof setTimeout>>()
+  /** The addresses last stored per member (see rememberAddrs). */
+  private readonly stored = new Map<string, string>()
   private readonly onDiscovery = (evt: CustomEvent<{ id: PeerId }>): void => { this.enqueue(evt.detail.id) }
 
   constructor (private readonly node: MCLibp2p, init: PeerDialerInit = {}) {
     this.maxPeers = init.maxPeers ?? 100
-    this.concurrency = init.concurrency ?? 4
+    this.concurrency = init.concurrency ?? 2
     this.yieldMs = init.yieldMs ?? 5000
   }
 
@@ -93,7 +99,9 @@ export class PeerDialer {
    */
   enqueue (peer: PeerId, addrs: Multiaddr[] = []): void {
     const id = peer.toString()
-    if (this.stopped || peer.equals(this.node.peerId) || this.queued.has(id) || this.node.getConnections(peer).length > 0) return
+    if (this.stopped || peer.equals(this.node.peerId)) return
+    this.rememberAddrs(peer, addrs)
+    if (this.queued.has(id) || this.node.getConnections(peer).length > 0) return
     this.queued.add(id)
     const push = (): void => {
       if (this.stopped) return
@@ -106,6 +114,22 @@ export class PeerDialer {
     } else push()
   }
 
+  /**
+   * Keeps a member's gossiped addresses in the peer store. Replica reads and writes reach members
+   * by peer id; for one with no stored address libp2p looks it up with a DHT walk first, and while
+   * 100 peers met each other those walks were most of the dials (bench scale). Stored again only
+   * when the addresses change.
+   */
+  private rememberAddrs (peer: PeerId, addrs: Multiaddr[]): void {
+    if (addrs.length === 0) return
+    const id = peer.toString()
+    const key = addrs.map(a => a.toString()).join(' ')
+    if (this.stored.get(id) === key) return
+    if (this.stored.size >= MAX_REMEMBERED) this.stored.delete(this.stored.keys().next().value!)
+    this.stored.set(id, key)
+    void this.node.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => { this.stored.delete(id) })
+  }
+
   private pump (): void {
     while (!this.stopped && this.inFlight < this.concurrency && this.queue.length > 0) {
       const { peer, addrs } = this.queue.shift()!
@@ -114,7 +138,7 @@ export class PeerDialer {
         continue
       }
       this.inFlight++
-      void this.node.dial(addrs.length > 0 ? addrs : peer, { signal: AbortSignal.timeout(20_000) }).catch(() => {}).finally(() => {
+      void this.node.dial(addrs.length > 0 ? addrs : peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS + 10_000) }).catch(() => {}).finally(() => {
         this.inFlight--
         this.queued.delete(peer.toString())
         this.pump()
