@@ -46,9 +46,21 @@ describe('PeerDialer', () => {
     dialer.stop()
   })
 
-  it('leaves the dial to a member with a smaller id, and dials itself only if no connection came', async () => {
+  it('a peer connected to nobody dials a member with a smaller id at once (a bootstrap peer does not know of it)', async () => {
     const { low, self } = await peers()
     const { node, dialled } = fakeNode(self)
+    const dialer = new PeerDialer(node, { yieldMs: 5000 })
+    dialer.start()
+    dialer.enqueue(low)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(dialled).toEqual([low.toString()])
+    dialer.stop()
+  })
+
+  it('leaves the dial to a member with a smaller id, and dials itself only if no connection came', async () => {
+    const { low, self, high } = await peers()
+    const { node, connected, dialled } = fakeNode(self)
+    connected.add(high.toString())
     const dialer = new PeerDialer(node, { yieldMs: 5000 })
     dialer.start()
     dialer.enqueue(low)
@@ -60,8 +72,9 @@ describe('PeerDialer', () => {
   })
 
   it('does not dial a member whose own dial arrived while this one waited', async () => {
-    const { low, self } = await peers()
+    const { low, self, high } = await peers()
     const { node, connected, dialled } = fakeNode(self)
+    connected.add(high.toString())
     const dialer = new PeerDialer(node, { yieldMs: 5000 })
     dialer.start()
     dialer.enqueue(low)
@@ -93,8 +106,9 @@ describe('PeerDialer', () => {
   })
 
   it('dials nothing after stop, even what was waiting', async () => {
-    const { low, self } = await peers()
-    const { node, dialled } = fakeNode(self)
+    const { low, self, high } = await peers()
+    const { node, connected, dialled } = fakeNode(self)
+    connected.add(high.toString())
     const dialer = new PeerDialer(node, { yieldMs: 5000 })
     dialer.start()
     dialer.enqueue(low)

@@ -95,7 +95,8 @@ export class PeerDialer {
    * Two members usually learn of each other at the same moment (a walk, a meta), and when both
    * dialled, each pair held two connections (bench scale: 27.6 per peer among 20), each with its
    * own handshake, identify and gossip streams. The member with the smaller id dials at once; the
-   * other waits `yieldMs` and dials only if no connection came in meanwhile.
+   * other waits `yieldMs` and dials only if no connection came in meanwhile. A peer connected to
+   * nobody never waits: a bootstrap peer it was told of does not know of it.
    */
   enqueue (peer: PeerId, addrs: Multiaddr[] = []): void {
     const id = peer.toString()
@@ -108,7 +109,7 @@ export class PeerDialer {
       this.queue.push({ peer, addrs })
       this.pump()
     }
-    if (id < this.node.peerId.toString()) {
+    if (id < this.node.peerId.toString() && this.node.getConnections().length > 0) {
       const timer = setTimeout(() => { this.deferred.delete(timer); push() }, this.yieldMs)
       this.deferred.add(timer)
     } else push()
