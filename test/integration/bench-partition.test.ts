@@ -30,9 +30,12 @@ describe('bench partition (6 peers, 10 tasks, split 2 | 4 for 4 s with lease ttl
     expect(summary.halves).toEqual([2, 4])
     // The majority half kept working while apart.
     expect(summary.committed.duringSplit[1], report).toBeGreaterThan(0)
+    // ...and says when: its last commit came during the 4 s apart, after the cut.
+    expect(summary.lastCommitAfterCutMs[1], report).toBeGreaterThanOrEqual(0)
+    expect(summary.lastCommitAfterCutMs[1]!, report).toBeLessThan(summary.healedAtMs - summary.splitAtMs + 1000)
 
     const parsed = JSON.parse(summaryLine([summary]))
-    for (const field of ['experiment', 'peers', 'halves', 'tasks', 'splitAtMs', 'healedAtMs', 'crossConnectionsDuringSplit', 'committed',
+    for (const field of ['experiment', 'peers', 'halves', 'tasks', 'splitAtMs', 'healedAtMs', 'crossConnectionsDuringSplit', 'committed', 'lastCommitAfterCutMs',
       'successRate', 'duplicateCommits', 'duplicateExecutions', 'healToAllCompleteMs', 'eventLoopDelayMs', 'cpuPct']) {
       expect(parsed, field).toHaveProperty(field)
     }

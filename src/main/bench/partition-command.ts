@@ -67,7 +67,7 @@ export function describePartition (s: PartitionSummary): string[] {
     `   progress           at the split ${s.progress.atSplit.submitted} submitted, ${s.progress.atSplit.claimed} claimed; at the heal ${s.progress.atHeal.submitted} submitted, ${s.progress.atHeal.claimed} claimed`,
     `   with a majority    fewest peers per half able to write leases: before split ${halves(s.withMajority.beforeSplit)}   during split ${halves(s.withMajority.duringSplit)}   every peer again ${formatMs(s.majorityBackMs)} after the heal`,
     `   claims lost        before split ${s.claimsLost.beforeSplit}   during split ${s.claimsLost.duringSplit}   after heal ${s.claimsLost.afterHeal} (a verifying re-read picked another claim)`,
-    `   commits per half   before split ${halves(s.committed.beforeSplit)}   during split ${halves(s.committed.duringSplit)}   after heal ${halves(s.committed.afterHeal)}`,
+    `   commits per half   before split ${halves(s.committed.beforeSplit)}   during split ${halves(s.committed.duringSplit)} (last ${s.lastCommitAfterCutMs.map(ms => ms === null ? '–' : formatMs(ms)).join(' | ')} after the cut began; hanging up took ${formatMs(s.cutTookMs)})   after heal ${halves(s.committed.afterHeal)}`,
     `   success            ${pct(s.successRate)}  ${JSON.stringify(s.statuses)}, ${s.submitted}/${s.tasks} submitted`,
     `   duplicate commits  ${s.duplicateCommits}   (a task with two different terminal results ever selected)`,
     `   duplicate runs     ${d.tasks} tasks ran twice at once, overlap total ${formatMs(d.totalOverlapMs)}, max ${formatMs(d.maxOverlapMs)}; ${d.committedTwice} of them committed twice`,

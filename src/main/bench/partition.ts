@@ -64,6 +64,13 @@ export interface PartitionSummary extends LoadReport {
   claimsLost: { beforeSplit: number, duringSplit: number, afterHeal: number }
   /** Tasks committed by a provider of each half, per phase (a task committed in both counts twice). */
   committed: { beforeSplit: PerHalf, duringSplit: PerHalf, afterHeal: PerHalf }
+  /**
+   * Per half, how long after the cut its last commit during the split came (null: none). A half
+   * without a majority commits only what was in flight at the cut, so its figure stays small.
+   */
+  lastCommitAfterCutMs: [number | null, number | null]
+  /** How long hanging up every connection between the halves took (writes in flight until then may still land). */
+  cutTookMs: number
   /** Where the work stood when the split began and when it healed (tasks submitted / first claimed). */
   progress: { atSplit: Progress, atHeal: Progress }
   submitted: number
@@ -143,8 +150,11 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
     const phase = { now: 'beforeSplit' as keyof PartitionSummary['committed'] }
     const committed: PartitionSummary['committed'] = { beforeSplit: [0, 0], duringSplit: [0, 0], afterHeal: [0, 0] }
     const claimsLost = { beforeSplit: 0, duringSplit: 0, afterHeal: 0 }
+    const lastCommitAfterCutMs: PartitionSummary['lastCommitAfterCutMs'] = [null, null]
+    let cutAt = 0
     bed.peers.forEach((p, i) => p.bus.on(e => {
       if (e.type === 'lease:committed') committed[phase.now][half(i)]++
+      if (e.type === 'lease:committed' && phase.now === 'duringSplit') lastCommitAfterCutMs[half(i)] = Math.round(performance.now() - cutAt)
       if (e.type === 'lease:lost') claimsLost[phase.now]++
     }))
     const withMajority: PartitionSummary['withMajority'] = { beforeSplit: [sides[0].length, sides[1].length], duringSplit: [sides[0].length, sides[1].length] }
@@ -168,7 +178,7 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
     const tasks: Array<{ taskId: string, submitter: Peer }> = []
     const workStart = performance.now()
     const at = (): number => Math.round(performance.now() - workStart)
-    const times = { split: -1, healed: -1, crossBefore: 0, crossDuring: 0 }
+    const times = { split: -1, healed: -1, crossBefore: 0, crossDuring: 0, cutTook: 0 }
     const progress = { atSplit: { submitted: 0, claimed: 0 }, atHeal: { submitted: 0, claimed: 0 } }
     const snapshot = (): Progress => ({ submitted: tasks.length, claimed: obs.claimedCount })
 
@@ -181,9 +191,11 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       times.crossBefore = crossConnections()
       // The gater refuses new connections; open ones (gossip, DHT, identify ride them) are cut here.
       part.active = true
+      cutAt = performance.now()
       times.split = at()
       progress.atSplit = snapshot()
       await Promise.all(sides[0].flatMap(p => sides[1].map(async q => { await p.node.hangUp(q.node.peerId).catch(() => {}) })))
+      times.cutTook = Math.round(performance.now() - cutAt)
       log(`  split at ${(times.split / 1000).toFixed(1)} s: ${times.crossBefore} connections between the halves cut`)
       const splitEnd = performance.now() + o.splitForMs - (at() - times.split)
       while (performance.now() < splitEnd) {
@@ -260,6 +272,8 @@ export async function runPartition (o: PartitionOptions, log: (line: string) => 
       withMajority,
       majorityBackMs,
       claimsLost,
+      lastCommitAfterCutMs,
+      cutTookMs: times.cutTook,
       committed,
       progress,
       submitted: tasks.length,
