@@ -35,11 +35,18 @@ describe('PeerDialer', () => {
     return { low: low!, self: self!, high: high! }
   }
 
-  it('dials a member with a larger id at once', async () => {
-    const { self, high } = await peers()
-    const { node, dialled } = fakeNode(self)
-    const dialer = new PeerDialer(node, { yieldMs: 5000 })
+  /** A started dialer on a fake node, connected to `high` unless `alone` (only a connected peer ever yields). */
+  async function started (opts: { alone?: boolean } = {}) {
+    const ids = await peers()
+    const fake = fakeNode(ids.self)
+    if (opts.alone !== true) fake.connected.add(ids.high.toString())
+    const dialer = new PeerDialer(fake.node, { yieldMs: 5000 })
     dialer.start()
+    return { ...ids, ...fake, dialer }
+  }
+
+  it('dials a member with a larger id at once', async () => {
+    const { high, dialled, dialer } = await started({ alone: true })
     dialer.enqueue(high)
     await vi.advanceTimersByTimeAsync(0)
     expect(dialled).toEqual([high.toString()])
@@ -47,10 +54,7 @@ describe('PeerDialer', () => {
   })
 
   it('a peer connected to nobody dials a member with a smaller id at once (a bootstrap peer does not know of it)', async () => {
-    const { low, self } = await peers()
-    const { node, dialled } = fakeNode(self)
-    const dialer = new PeerDialer(node, { yieldMs: 5000 })
-    dialer.start()
+    const { low, dialled, dialer } = await started({ alone: true })
     dialer.enqueue(low)
     await vi.advanceTimersByTimeAsync(0)
     expect(dialled).toEqual([low.toString()])
@@ -58,11 +62,7 @@ describe('PeerDialer', () => {
   })
 
   it('leaves the dial to a member with a smaller id, and dials itself only if no connection came', async () => {
-    const { low, self, high } = await peers()
-    const { node, connected, dialled } = fakeNode(self)
-    connected.add(high.toString())
-    const dialer = new PeerDialer(node, { yieldMs: 5000 })
-    dialer.start()
+    const { low, dialled, dialer } = await started()
     dialer.enqueue(low)
     await vi.advanceTimersByTimeAsync(4900)
     expect(dialled).toEqual([])
@@ -72,11 +72,7 @@ describe('PeerDialer', () => {
   })
 
   it('does not dial a member whose own dial arrived while this one waited', async () => {
-    const { low, self, high } = await peers()
-    const { node, connected, dialled } = fakeNode(self)
-    connected.add(high.toString())
-    const dialer = new PeerDialer(node, { yieldMs: 5000 })
-    dialer.start()
+    const { low, connected, dialled, dialer } = await started()
     dialer.enqueue(low)
     await vi.advanceTimersByTimeAsync(1000)
     connected.add(low.toString())
@@ -86,11 +82,7 @@ describe('PeerDialer', () => {
   })
 
   it('stores a member\'s gossiped addresses once, and again when they change, connected or not (replica requests dial by id)', async () => {
-    const { low, self, high } = await peers()
-    const { node, connected, stored } = fakeNode(self)
-    connected.add(high.toString())
-    const dialer = new PeerDialer(node)
-    dialer.start()
+    const { low, high, stored, dialer } = await started()
     const at = (port: number): Multiaddr => multiaddr(`/ip4/127.0.0.1/tcp/${port}`)
     dialer.enqueue(high, [at(4001)])
     dialer.enqueue(high, [at(4001)])
@@ -106,11 +98,7 @@ describe('PeerDialer', () => {
   })
 
   it('dials nothing after stop, even what was waiting', async () => {
-    const { low, self, high } = await peers()
-    const { node, connected, dialled } = fakeNode(self)
-    connected.add(high.toString())
-    const dialer = new PeerDialer(node, { yieldMs: 5000 })
-    dialer.start()
+    const { low, dialled, dialer } = await started()
     dialer.enqueue(low)
     dialer.stop()
     await vi.advanceTimersByTimeAsync(10_000)

@@ -23,6 +23,6 @@ export function batchYamuxWindowUpdates (): void {
 }
 
 /** False while an established stream has more than half its receive window left: the sender can keep going. */
-export function windowUpdateDue (s: WindowFields): boolean {
+function windowUpdateDue (s: WindowFields): boolean {
   return s.state !== StreamState.Established || s.recvWindowCapacity * 2 <= s.recvWindow
 }

@@ -6,7 +6,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
 import {
-  isTerminal, nodeMetaKey, PROTOCOL_VERSION, taskSpecKey,
+  isTerminal, nodeMetaKey, taskSpecKey,
   type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeLease, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
 } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
@@ -27,6 +27,7 @@ import { PeerDirectory } from './peer-directory.js'
 import { createPeerLogRelay } from './peer-log-relay.js'
 import { Lending } from './lending.js'
 import { Liveness } from './liveness.js'
+import { metaChangeKey, nodeMeta } from './node-meta.js'
 import { readSavedConfig } from './saved-config.js'
 import { settingsApi } from './settings-api.js'
 import { TaskService } from './task-service.js'
@@ -130,10 +131,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     settings, sampler, executor: config.executor, executorReady: () => executorReady, idleSource: config.idleSource, members: () => membership.view(),
     onChange: view => {
       bus.emit({ type: 'sharing:changed', lending: view })
-      // The reason's wording follows every connection while this peer lacks a majority ("reaches
-      // 12 of 50 members"), and the meta does not carry it: a meta to every member on each of those
-      // was most of the gossip while 50 peers met each other (bench scale).
-      const key = JSON.stringify([view.effective, view.claiming, view.settings, view.suspendedTasks])
+      const key = metaChangeKey(view)
       if (key !== lastLendingKey) { lastLendingKey = key; announceMeta() }
     }
   })
@@ -389,16 +387,6 @@ const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)
 function executorLabel (name: string | undefined, ready: boolean): string {
   if (name === undefined) return 'none (submits and observes only)'
   return ready ? name : `${name} unavailable (claims nothing until it answers)`
-}
-
-function nodeMeta (m: { peerId: string, name: string, seq: number, view: LendingView, idleCpuPct: number, dockerOk: boolean, addrs: string[] }): NodeMeta {
-  const v = m.view
-  return {
-    v: PROTOCOL_VERSION, peerId: m.peerId, name: m.name.slice(0, 64), version: VERSION, seq: m.seq, cores: v.cores,
-    idleCpuPct: Math.min(100, Math.max(0, Math.round(m.idleCpuPct))), freeMemMb: Math.max(0, v.availableMemMb),
-    lendableCpu: v.lendableCpu, lendableMemMb: v.lendableMemMb, sharing: v.effective, dockerOk: m.dockerOk,
-    allowNetwork: v.settings.allowNetwork, runningTasks: v.runningTasks, addrs: m.addrs, updatedAt: Date.now()
-  }
 }
 
 async function exists (path: string): Promise<boolean> {
