@@ -13,6 +13,7 @@ import { yamux } from '@libp2p/yamux'
 import { MemoryDatastore } from 'datastore-core'
 import { createLibp2p } from 'libp2p'
 import * as C from './constants.js'
+import { trustConnectedContacts } from './dht-contacts.js'
 import { orgNoise } from './encrypter.js'
 import { MonotonicDatastore } from './monotonic-datastore.js'
 import { webRTCUpgrader } from './webrtc-upgrader.js'
@@ -98,10 +99,8 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       validators: config.validators,
       selectors: config.selectors,
       querySelfInterval: C.DHT_QUERY_SELF_INTERVAL,
-      // kad-dht pings every contact it learns of before adding it to its routing table, 20 at a
-      // time with a 5 s floor: while 100 peers met, those pings were most of the dials, and most
-      // of them timed out in the middle of a Noise handshake and were tried again (bench scale).
-      // Replicas come from the membership (records/direct-replicas.ts); the table can fill slowly.
+      // The routing table admits contacts by their connection and never dials (dht-contacts.ts);
+      // these bound kad-dht's own ping queues should that ever stop applying.
       pingNewContactConcurrency: C.DHT_PING_CONCURRENCY,
       pingOldContactConcurrency: C.DHT_PING_CONCURRENCY,
       pingNewContactTimeout: { minTimeout: C.DIAL_TIMEOUT_MS },
@@ -129,6 +128,10 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       // idle cost of every peer grew with the organisation (bench scale). The 4-wide mesh already
       // delivers every record; two lazy peers per topic keep a repair path for a missed one.
       Dlazy: C.GOSSIP_DLAZY,
+      // A publisher sends its own message to every peer it is connected to by default (flood
+      // publish): ~N sends per record once the organisation is fully connected, on top of the
+      // mesh's forwarding that reaches them anyway. To the mesh only, one hop more.
+      floodPublish: false,
       gossipFactor: 0,
       scoreParams: {
         // everyone shares 127.0.0.1 in tests and one NAT address in an office
@@ -168,6 +171,7 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
     connectionManager: {
       maxConnections: C.MAX_CONNECTIONS,
       dialTimeout: C.DIAL_TIMEOUT_MS,
+      addressDialTimeout: C.ADDRESS_DIAL_TIMEOUT_MS,
       inboundUpgradeTimeout: C.DIAL_TIMEOUT_MS,
       allow: C.TRUSTED_NETWORKS
     },
@@ -176,5 +180,6 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
     ...(config.connectionGater === undefined ? {} : { connectionGater: config.connectionGater }),
     services
   })
+  trustConnectedContacts(node)
   return node
 }
