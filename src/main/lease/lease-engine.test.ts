@@ -74,3 +74,65 @@ describe('LeaseEngine heartbeats', () => {
     expect(await setup(true, [result]).engine.confirm(withMajority)).toBe(true)
   })
 })
+
+describe('LeaseEngine claim of a lease judged expired', () => {
+  const HOLDER = '12D3KooWHolderHolderHolderHolderHolderHolderHolder1'
+  const running: TaskState = { ...leased, status: 'running', holder: HOLDER, seq: 4 }
+  const done: TaskState = { ...running, status: 'succeeded', seq: 5, exitCode: 0 }
+  const opened = (v: TaskState): object => ({ value: v, signer: v.holder, sigHash: `${v.holder ?? ''}@${v.epoch} ${v.status} ${v.seq}` })
+
+  /**
+   * The replicas read hold only the running lease (the holder's commit went to others, and its
+   * gossip was lost); the holder itself has `holderHas`. Writes land on the replicas read.
+   */
+  function setup (holderHas: TaskState | undefined, initial = running): { engine: LeaseEngine, asked: Array<string | undefined>, written: TaskState[], now: { t: number } } {
+    const asked: Array<string | undefined> = []
+    const written: TaskState[] = []
+    let onReplicas: TaskState = initial
+    const records = {
+      quorum: () => 3,
+      cached: () => undefined,
+      get: async (_key: string, o: { holder?: string } = {}) => {
+        asked.push(o.holder)
+        const fromHolder = o.holder === HOLDER && holderHas !== undefined ? [holderHas] : []
+        const copies = [onReplicas, ...fromHolder].map(opened)
+        // The shared order: higher epoch first, then a result before a running lease.
+        const best = [onReplicas, ...fromHolder].sort((a, b) => b.epoch - a.epoch || (a.status === 'succeeded' ? -1 : 1))[0]!
+        return { best: opened(best), copies, responses: 5, heldBy: new Map([[(opened(onReplicas) as { sigHash: string }).sigHash, 5]]) }
+      },
+      put: async (_key: string, value: TaskState) => { written.push(value); onReplicas = value; return { acks: 5, required: 3 } },
+      sign: async () => ({ bytes: new Uint8Array(1) })
+    } as unknown as RecordStore
+    const now = { t: 0 }
+    const engine = new LeaseEngine({ records, peerId: PEER, announce: () => {}, clock: () => now.t }, { ttlMs: 3000, settleMs: 1 })
+    return { engine, asked, written, now }
+  }
+
+  it('asks the holder first, and takes nothing over when the holder already has its result', async () => {
+    const { engine, asked, written, now } = setup(done)
+    await engine.readState(running.taskId) // seen running at t = 0
+    now.t = 10_000 // and standing still since: expired on this peer's clock
+    const outcome = await engine.claim(running.taskId)
+    expect(outcome.kind).toBe('not-claimable')
+    expect(outcome.kind === 'not-claimable' ? outcome.state?.status : undefined).toBe('succeeded')
+    expect(asked.at(-1)).toBe(HOLDER)
+    expect(written).toEqual([])
+  })
+
+  it('takes the task over when the holder has nothing newer (gone, or too slow to answer)', async () => {
+    const { engine, asked, written, now } = setup(undefined)
+    await engine.readState(running.taskId)
+    now.t = 10_000
+    const outcome = await engine.claim(running.taskId)
+    expect(outcome.kind).toBe('claimed')
+    expect(asked).toContain(HOLDER)
+    expect(written.map(w => [w.status, w.epoch, w.holder])).toEqual([['leased', 2, PEER]])
+  })
+
+  it('asks no one extra for a queued task', async () => {
+    const { engine, asked, written } = setup(done, { ...running, status: 'queued', holder: null, epoch: 0, seq: 0 })
+    expect((await engine.claim(running.taskId)).kind).toBe('claimed')
+    expect(asked).toEqual([undefined, undefined])
+    expect(written.map(w => w.epoch)).toEqual([1])
+  })
+})

@@ -79,9 +79,9 @@ export class LeaseEngine {
 
   get heartbeatMs (): number { return Math.floor(this.ttlMs / 3) }
 
-  /** Reads the task state from a quorum of replicas and feeds the expiry watcher. */
-  async readState (taskId: string): Promise<StateRead> {
-    const { best, copies, responses, heldBy } = await this.components.records.get<'task-state'>(taskStateKey(taskId))
+  /** Reads the task state from a quorum of replicas (and `holder`'s own copy, see RecordStore.get) and feeds the expiry watcher. */
+  async readState (taskId: string, holder?: string): Promise<StateRead> {
+    const { best, copies, responses, heldBy } = await this.components.records.get<'task-state'>(taskStateKey(taskId), holder === undefined ? {} : { holder })
     if (best !== undefined) this.watcher.observe(best.value)
     return { best, copies, responses, heldBy }
   }
@@ -106,9 +106,18 @@ export class LeaseEngine {
    * the settle window, re-read; the lease is mine only if the selected record is mine.
    */
   async claim (taskId: string): Promise<ClaimOutcome> {
-    const state = (await this.readState(taskId)).best?.value
-    if (state === undefined || !isClaimable(state, this.watcher.isExpired(state)) || !this.settled()) return { kind: 'not-claimable', state }
     const me = this.components.peerId
+    let state = (await this.readState(taskId)).best?.value
+    // A lease judged expired on this peer's clock may have ended in a result that never reached
+    // it: gossip lost, and the commit acknowledged by replicas other than the few read here (a
+    // commit waits for 3 of 20). The holder keeps its own result; while it is connected, ask it
+    // before taking the task over (bench scale, 50 agents still meeting: one task committed twice).
+    const previous = state?.holder ?? undefined
+    const askHolder = previous !== undefined && previous !== me ? previous : undefined
+    if (state !== undefined && askHolder !== undefined && !isTerminal(state.status) && this.watcher.isExpired(state)) {
+      state = (await this.readState(taskId, askHolder)).best?.value
+    }
+    if (state === undefined || !isClaimable(state, this.watcher.isExpired(state)) || !this.settled()) return { kind: 'not-claimable', state }
     // An attempt is a run that started: a lease that expired while still 'leased' never ran (its
     // claimant lost the race, or lost the majority, before the work began), so it costs none of
     // the task's maxAttempts; a task must not fail "after N attempts" that were only contention.
@@ -123,7 +132,8 @@ export class LeaseEngine {
     // The settle window must outlast a racing claimer's write; under load writes slow down, so
     // it stretches to twice the recent write latency.
     await sleep(Math.max(this.settleMs, 2 * this.writeLatencyMs))
-    const after = await this.readState(taskId)
+    // The previous holder is asked again: a result it committed during the settle window is adopted below.
+    const after = await this.readState(taskId, askHolder)
     const winner = after.best?.value
     // A split during the settle window: the re-read saw only this side's replicas.
     if (after.best?.signer !== me || winner?.epoch !== claimed.epoch || winner.holder !== me || !this.hasMajority()) return { kind: 'lost', winner }

@@ -128,10 +128,6 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       // idle cost of every peer grew with the organisation (bench scale). The 4-wide mesh already
       // delivers every record; two lazy peers per topic keep a repair path for a missed one.
       Dlazy: C.GOSSIP_DLAZY,
-      // A publisher sends its own message to every peer it is connected to by default (flood
-      // publish): ~N sends per record once the organisation is fully connected, on top of the
-      // mesh's forwarding that reaches them anyway. To the mesh only, one hop more.
-      floodPublish: false,
       gossipFactor: 0,
       scoreParams: {
         // everyone shares 127.0.0.1 in tests and one NAT address in an office

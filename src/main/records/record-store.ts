@@ -1,7 +1,7 @@
 // Quorum put/get of signed records over kad-dht, plus the local copy that keeps a lone peer
 // working: every record this peer writes or accepts is kept here and the peer's own records are
 // republished when peers appear.
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
@@ -146,8 +146,9 @@ export class RecordStore {
    * Quorum get: collects replicas' copies, verifies, selects by the shared order. Stops once
    * `readQuorum` replicas answered (every put goes to all the closest peers, so any quorum of
    * them holds the latest acknowledged write) instead of walking the whole network.
+   * `holder`: a peer also asked for its own copy, when connected (see askHolder).
    */
-  async get<K extends RecordKind> (key: string, options: { signal?: AbortSignal, readQuorum?: number } = {}): Promise<GetResult<K>> {
+  async get<K extends RecordKind> (key: string, options: { signal?: AbortSignal, readQuorum?: number, holder?: string } = {}): Promise<GetResult<K>> {
     const copies: Array<OpenedRecord<K>> = []
     const seen = new Set<string>()
     const heldBy = new Map<string, number>()
@@ -166,9 +167,11 @@ export class RecordStore {
     const readQuorum = options.readQuorum ?? this.readQuorum
     const keyBytes = utf8ToBytes(key)
     const replicas = this.components.connectedPeers() > 0 ? this.direct.replicas(keyBytes) : undefined
+    const asked = replicas?.slice(0, readQuorum) ?? []
+    const fromHolder = this.askHolder(keyBytes, options.holder, asked, options.signal)
     if (replicas !== undefined) {
       // Every put went to all of these replicas; the readQuorum closest of them suffice.
-      const answers = await this.direct.get(keyBytes, replicas.slice(0, readQuorum), anySignal(options.signal, this.queryTimeoutMs))
+      const answers = await this.direct.get(keyBytes, asked, anySignal(options.signal, this.queryTimeoutMs))
       for (const bytes of answers) {
         if (bytes === undefined) continue
         responses++
@@ -192,10 +195,26 @@ export class RecordStore {
         // collected so far is still a valid (smaller) quorum.
       }
     }
+    const held = await fromHolder
+    if (held !== undefined && held.byteLength > 0) await add(held, false)
     let best: OpenedRecord<K> | undefined
     for (const c of copies) if (best === undefined || compareOpened(c, best) < 0) best = c
     if (best !== undefined) this.remember(best)
     return { best, copies, responses, heldBy }
+  }
+
+  /**
+   * The copy `holder` keeps of its own record, if this peer is connected to it and it answers
+   * within HOLDER_ASK_MS (a peer that is gone, or too slow, is not waited for). A writer stores
+   * its record before it sends it to the replicas, so it always has its latest. Its answer is
+   * not a replica's: it counts for no quorum.
+   */
+  private async askHolder (key: Uint8Array, holder: string | undefined, asked: PeerId[], signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    if (holder === undefined || holder === this.components.peerId || asked.some(p => p.toString() === holder)) return undefined
+    if (this.components.connectedIds?.().has(holder) !== true) return undefined
+    let peer: PeerId
+    try { peer = peerIdFromString(holder) } catch { return undefined }
+    return (await this.direct.get(key, [peer], anySignal(signal, HOLDER_ASK_MS)))[0]
   }
 
   /** Republishes this peer's own records (on peer arrival, and periodically by the caller). */
@@ -218,6 +237,9 @@ export class RecordStore {
 }
 
 export type { RecordValues }
+
+/** How long a read waits for a lease holder's own copy (RecordStore.get's `holder`). */
+const HOLDER_ASK_MS = 2000
 
 function anySignal (signal: AbortSignal | undefined, ms: number): AbortSignal {
   const t = AbortSignal.timeout(ms)
