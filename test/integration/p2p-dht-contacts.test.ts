@@ -1,36 +1,14 @@
 // Real organisation peers over TCP: kad-dht's routing table takes in the members this peer is
 // connected to without pinging them, never dials a contact it only heard of, and makes room in a
 // full bucket only by dropping contacts whose connection is gone (p2p/dht-contacts.ts).
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PeerId } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createP2P, type MCLibp2p } from '../../src/main/p2p/index.js'
-
-async function member (orgKey: Uint8Array): Promise<MCLibp2p> {
-  const node = await createP2P({
-    privateKey: await generateKeyPair('Ed25519'),
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: [],
-    orgKey,
-    mdns: false,
-    iceServers: [],
-    validators: { mc: async () => {} },
-    selectors: { mc: () => 0 }
-  })
-  await node.start()
-  return node
-}
+import type { MCLibp2p } from '../../src/main/p2p/index.js'
+import { waitFor } from '../helpers/cluster.js'
+import { startMember } from '../helpers/p2p-member.js'
 
 interface Table { size: number, find: (p: PeerId) => Promise<PeerId | undefined>, add: (p: PeerId) => Promise<void>, kb: { ping: (c: Array<{ peerId: PeerId }>) => AsyncGenerator<{ peerId: PeerId }> } }
 const table = (n: MCLibp2p): Table => (n.services.dht as unknown as { routingTable: Table }).routingTable
-
-async function until (cond: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
 
 describe('DHT routing table contacts', () => {
   let a: MCLibp2p
@@ -41,7 +19,7 @@ describe('DHT routing table contacts', () => {
 
   beforeAll(async () => {
     const orgKey = crypto.getRandomValues(new Uint8Array(32))
-    ;[a, b, c] = await Promise.all([member(orgKey), member(orgKey), member(orgKey)])
+    ;[a, b, c] = await Promise.all([startMember(orgKey), startMember(orgKey), startMember(orgKey)])
     for (const n of [a, b, c]) {
       pings.set(n, 0)
       const service = n.services.ping
@@ -56,7 +34,7 @@ describe('DHT routing table contacts', () => {
 
   it('adds a connected member to the table without pinging it', async () => {
     await a.dial(b.getMultiaddrs()[0]!)
-    await until(async () => (await table(a).find(b.peerId)) !== undefined && (await table(b).find(a.peerId)) !== undefined)
+    await waitFor('each in the other\'s routing table', async () => (await table(a).find(b.peerId)) !== undefined && (await table(b).find(a.peerId)) !== undefined, 10_000)
     await new Promise(resolve => setTimeout(resolve, 500))
     expect(pings.get(a)).toBe(0)
     expect(pings.get(b)).toBe(0)
@@ -80,7 +58,7 @@ describe('DHT routing table contacts', () => {
     }
     expect(await dropped()).toEqual([c.peerId.toString()])
     await a.hangUp(b.peerId)
-    await until(() => a.getConnections(b.peerId).length === 0)
+    await waitFor('the connection to b gone', () => a.getConnections(b.peerId).length === 0, 10_000)
     expect((await dropped()).sort()).toEqual([b.peerId.toString(), c.peerId.toString()].sort())
     expect(pings.get(a)).toBe(0)
   })

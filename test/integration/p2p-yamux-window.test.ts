@@ -1,28 +1,13 @@
 // Two organisation peers over real TCP: a stream that receives many small messages (gossip, lease
 // records) no longer answers each one with a yamux window update, and a transfer far larger than
 // the receive window still arrives whole (the window is refilled before the sender runs dry).
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createP2P, type MCLibp2p } from '../../src/main/p2p/index.js'
+import type { MCLibp2p } from '../../src/main/p2p/index.js'
+import { startMember } from '../helpers/p2p-member.js'
 
 const PROTOCOL = '/mcloud-test/window/1.0.0'
 /** yamux frame type of a window update (spec: 0x1). */
 const WINDOW_UPDATE = 1
-
-async function member (orgKey: Uint8Array): Promise<MCLibp2p> {
-  const node = await createP2P({
-    privateKey: await generateKeyPair('Ed25519'),
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: [],
-    orgKey,
-    mdns: false,
-    iceServers: [],
-    validators: { mc: async () => {} },
-    selectors: { mc: () => 0 }
-  })
-  await node.start()
-  return node
-}
 
 interface Received { bytes: number, windowUpdates: number, done: Promise<void> }
 
@@ -33,8 +18,8 @@ describe('yamux window updates', () => {
 
   beforeAll(async () => {
     const orgKey = crypto.getRandomValues(new Uint8Array(32))
-    sender = await member(orgKey)
-    receiver = await member(orgKey)
+    sender = await startMember(orgKey)
+    receiver = await startMember(orgKey)
     // The receiver counts the bytes it gets and the window updates its side of the stream sends.
     await receiver.handle(PROTOCOL, (stream: any) => {
       const r: Received = { bytes: 0, windowUpdates: 0, done: Promise.resolve() }

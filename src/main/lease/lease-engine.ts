@@ -112,11 +112,9 @@ export class LeaseEngine {
     // it: gossip lost, and the commit acknowledged by replicas other than the few read here (a
     // commit waits for 3 of 20). The holder keeps its own result; while it is connected, ask it
     // before taking the task over (bench scale, 50 agents still meeting: one task committed twice).
-    const previous = state?.holder ?? undefined
-    const askHolder = previous !== undefined && previous !== me ? previous : undefined
-    if (state !== undefined && askHolder !== undefined && !isTerminal(state.status) && this.watcher.isExpired(state)) {
-      state = (await this.readState(taskId, askHolder)).best?.value
-    }
+    const askHolder = state?.holder != null && state.holder !== me ? state.holder : undefined
+    // isExpired is false for a queued or finished task: those have nothing to ask.
+    if (askHolder !== undefined && this.watcher.isExpired(state!)) state = (await this.readState(taskId, askHolder)).best?.value
     if (state === undefined || !isClaimable(state, this.watcher.isExpired(state)) || !this.settled()) return { kind: 'not-claimable', state }
     // An attempt is a run that started: a lease that expired while still 'leased' never ran (its
     // claimant lost the race, or lost the majority, before the work began), so it costs none of

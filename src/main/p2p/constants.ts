@@ -45,9 +45,6 @@ export const DIAL_TIMEOUT_MS = 30_000
  */
 export const ADDRESS_DIAL_TIMEOUT_MS = DIAL_TIMEOUT_MS / 2
 
-/** Contacts kad-dht pings at once before adding them to its routing table (its default is 20). */
-export const DHT_PING_CONCURRENCY = 2
-
 /** Re-find DHT neighbours every 5 min (kad-dht default); an organisation's membership changes slowly. */
 export const DHT_QUERY_SELF_INTERVAL = 5 * 60_000
 

@@ -99,12 +99,8 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       validators: config.validators,
       selectors: config.selectors,
       querySelfInterval: C.DHT_QUERY_SELF_INTERVAL,
-      // The routing table admits contacts by their connection and never dials (dht-contacts.ts);
-      // these bound kad-dht's own ping queues should that ever stop applying.
-      pingNewContactConcurrency: C.DHT_PING_CONCURRENCY,
-      pingOldContactConcurrency: C.DHT_PING_CONCURRENCY,
-      pingNewContactTimeout: { minTimeout: C.DIAL_TIMEOUT_MS },
-      pingOldContactTimeout: { minTimeout: C.DIAL_TIMEOUT_MS },
+      // No ping options: the routing table admits contacts by their connection and never pings
+      // (dht-contacts.ts, which fails the start if it cannot take over kad-dht's ping callbacks).
       incomingMessageTimeout: C.DHT_INCOMING_MESSAGE_TIMEOUT
     }),
     pubsub: gossipsub({
