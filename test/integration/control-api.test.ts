@@ -35,8 +35,12 @@ describe('the control read API over HTTP', () => {
       bootstrap: [cluster.peers[0]!.node.getMultiaddrs()[0]!.toString()], leaseTtlMs: TTL_MS, sampler: quietSampler(), reconcileEveryMs: 2000
     })
     token = (await readFile(join(dataDir, API_TOKEN_FILE), 'utf8')).trim()
-    // It sees every transition by gossip: wait until it is in the tasks topic's mesh.
-    await waitFor('the control peer to join the gossip mesh', () => control.peer.node.services.pubsub.getMeshPeers(TOPIC_TASKS).length > 0, 20_000)
+    // It sees every transition by gossip, first-hand from each member once it is connected to all
+    // of them and they know it subscribed (flood publish; p2p/gossip-mesh.ts).
+    await waitFor('every member to send the control peer its records', () => {
+      const subscribers = new Set(cluster.peers.map(p => p.node.services.pubsub.getSubscribers(TOPIC_TASKS).map(String)).map(s => s.includes(control.peer.peerId)))
+      return subscribers.size === 1 && subscribers.has(true)
+    }, 20_000)
   })
   afterAll(async () => {
     await control?.stop()

@@ -54,6 +54,9 @@ export const DHT_INCOMING_MESSAGE_TIMEOUT = 10_000
 /** Gossip messages below this size get no IDONTWANT notices (gossipsub's default is 512 bytes). */
 export const GOSSIP_IDONTWANT_MIN_BYTES = 64 * 1024
 
+/** How long a peer pruned from a gossip mesh waits before grafting the same peer again (gossipsub's default is 60 s; see gossip-mesh.ts). */
+export const GOSSIP_PRUNE_BACKOFF_MS = 2000
+
 /** Peers outside the mesh sent IHAVE gossip each heartbeat, per topic (gossipsub's default is 6, growing with the network). */
 export const GOSSIP_DLAZY = 2
 

@@ -26,6 +26,7 @@ import type { KadDHT, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { WebRTCUpgrader } from './webrtc-upgrader.js'
 import { libp2pLogger } from './quiet-logger.js'
+import { COMPLETE_MESH } from './gossip-mesh.js'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
 
@@ -110,19 +111,23 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       // every payload is already a signed record checked by the topic validator; signing the
       // gossip envelope too cost ~1/8 of a busy peer's CPU (measured). Ids are content hashes.
       globalSignaturePolicy: 'StrictNoSign',
-      // An organisation's mesh is small and dense: 4 mesh peers still reach everyone in a few hops,
-      // and each node receives every message ~4 times instead of ~6 (the duplicates cost CPU).
-      D: 4,
-      Dlo: 3,
-      Dhi: 8,
+      // Flood publish (gossipsub's default) sends each record to every connected member; the
+      // mesh forwards only to peers that miss some member (gossip-mesh.ts, which sets these knobs
+      // as connections come and go).
+      ...COMPLETE_MESH,
+      // A peer that reaches every member again prunes the links it grafted; a pruned peer that
+      // still misses someone may graft it again after this (default 60 s).
+      pruneBackoff: C.GOSSIP_PRUNE_BACKOFF_MS,
       // IDONTWANT (gossipsub 1.2) tells every mesh peer about each received message over 512 bytes:
-      // one more frame per message per mesh peer. Our records are a few KiB and the mesh is 4 wide,
-      // so the duplicates it saves cost less than the notices (~4% of a busy peer's CPU, measured).
+      // one more frame per message per mesh peer. Our records are a few KiB and meshes are small
+      // or empty, so the duplicates it saves cost less than the notices (~4% of a busy peer's CPU,
+      // measured with a 4-wide mesh).
       idontwantMinDataSize: C.GOSSIP_IDONTWANT_MIN_BYTES,
       // Each heartbeat sends IHAVE lists to max(Dlazy, gossipFactor × non-mesh peers) peers per
       // topic: 6 by default, and a quarter of the organisation once it passes ~25 peers, so the
-      // idle cost of every peer grew with the organisation (bench scale). The 4-wide mesh already
-      // delivers every record; two lazy peers per topic keep a repair path for a missed one.
+      // idle cost of every peer grew with the organisation (bench scale). Flood publish and the
+      // mesh of a peer that misses members deliver every record; two lazy peers per topic keep a
+      // repair path for a missed one.
       Dlazy: C.GOSSIP_DLAZY,
       gossipFactor: 0,
       scoreParams: {

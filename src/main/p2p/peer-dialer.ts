@@ -131,6 +131,11 @@ export class PeerDialer {
     void this.node.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => { this.stored.delete(id) })
   }
 
+  /** Members queued, waiting their turn to dial (see enqueue) or being dialled: ones this peer knows of and does not reach yet. */
+  pending (): number {
+    return this.queued.size
+  }
+
   private pump (): void {
     while (!this.stopped && this.inFlight < this.concurrency && this.queue.length > 0) {
       const { peer, addrs } = this.queue.shift()!

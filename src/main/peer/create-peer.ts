@@ -13,7 +13,7 @@ import { startApiServer, type ApiServer } from '../api/index.js'
 import { LeaseEngine, Membership, membershipWindowMs } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
-  connectedPeerIds, createOrgKeyFile, createP2P, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
+  connectedPeerIds, createOrgKeyFile, createP2P, GossipMesh, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
 } from '../p2p/index.js'
 import { dhtSelectors, dhtValidators, RecordStore, type OpenedRecord } from '../records/index.js'
 import { defaultSettings, SettingsStore, SystemSampler } from '../resources/index.js'
@@ -213,6 +213,17 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   stops.push(() => { node.removeEventListener('self:peer:update', onSelfUpdate) })
   gossip.start()
   stops.push(() => { gossip.stop() })
+  // Mesh forwarding only while this peer misses a member (p2p/gossip-mesh.ts): one it knows of
+  // and is not connected to, one its dialer found and has not reached yet, or, for its first
+  // seconds, any: a newcomer learns who the members are from the records it would otherwise miss.
+  const meshFrom = performance.now()
+  const mesh = new GossipMesh(node.services.pubsub, () => {
+    if (performance.now() - meshFrom < NEWCOMER_MESH_MS || dialer.pending() > 0) return false
+    const v = membership.view()
+    return v.reachable >= v.known
+  })
+  mesh.start()
+  stops.push(() => { mesh.stop() })
   await logStream.start()
   stops.push(async () => { relay.stop(); await logStream.stop() })
 
@@ -380,6 +391,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 
 const LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
 const NEWCOMER_META_DELAY_MS = 3000
+/** A starting peer keeps a gossip mesh this long whatever it knows: its first walk of the DHT (which finds the other members) comes a second after its first connection. */
+const NEWCOMER_MESH_MS = 15_000
 
 const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect', 'sharing:changed'])
 const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)
