@@ -52,7 +52,7 @@ describe('gossip mesh only where a member is missed', () => {
 
   it('a peer that misses a member grafts a mesh, and gets that member\'s records forwarded', async () => {
     expect(connected(a, c)).toBe(false)
-    await waitFor('a and c graft b', () => meshOf(a).includes(b.peerId.toString()) && meshOf(c).includes(b.peerId.toString()), 20_000)
+    await waitFor('a and c graft b', () => meshOf(a).includes(b.peerId.toString()) && meshOf(c).includes(b.peerId.toString()), 30_000)
     // b reaches everyone and grafts nobody itself, but accepts both grafts (once their GRAFTs arrive).
     await waitFor('b accepts both grafts', () => meshOf(b).length === 2, 5000)
     expect(meshOf(b)).toEqual([a.peerId.toString(), c.peerId.toString()].sort())
