@@ -60,8 +60,10 @@ export class GossipMesh {
    * `pubsub`: the node's gossipsub service, whose options, mesh and PRUNE sender it uses (not
    * part of its typed interface: re-check on a gossipsub upgrade; a missing one fails here, not
    * silently). `isComplete`: whether this peer is connected to every member it knows of.
+   * `newcomerMs`: for this long after start the peer counts as missing members whatever
+   * `isComplete` says (a newcomer learns who they are from the very records it would miss).
    */
-  constructor (pubsub: object, private readonly isComplete: () => boolean) {
+  constructor (pubsub: object, private readonly isComplete: () => boolean, private readonly newcomerMs = 0) {
     const gs = pubsub as Partial<GossipsubInternals>
     if (typeof gs.opts?.D !== 'number' || typeof gs.opts.Dhi !== 'number' || !(gs.mesh instanceof Map) || typeof gs.sendGraftPrune !== 'function') {
       throw new Error('gossipsub lacks what the adaptive mesh needs (opts.D / opts.Dhi, mesh, sendGraftPrune): check the gossipsub version')
@@ -69,7 +71,10 @@ export class GossipMesh {
     this.gs = gs as GossipsubInternals
   }
 
+  private startedAt = 0
+
   start (): void {
+    this.startedAt = performance.now()
     Object.assign(this.gs.opts, COMPLETE_MESH)
     this.gs.addEventListener('gossipsub:graft', this.onGraft)
     this.gs.addEventListener('gossipsub:prune', this.onPrune)
@@ -85,7 +90,7 @@ export class GossipMesh {
 
   /** Sets the knobs for the next heartbeat. */
   update (): void {
-    const complete = this.isComplete()
+    const complete = performance.now() - this.startedAt >= this.newcomerMs && this.isComplete()
     if (complete === this.complete) return
     this.complete = complete
     Object.assign(this.gs.opts, complete ? COMPLETE_MESH : PARTIAL_MESH)

@@ -22,6 +22,7 @@ import { PeerBus, type PeerEvent } from './bus.js'
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LISTEN, VERSION, type PeerConfig } from './config.js'
 import { lockDataDir } from './data-dir.js'
 import { ApiError } from './errors.js'
+import { watchPeerArrivals } from './peer-arrivals.js'
 import { GossipChannel } from './gossip.js'
 import { PeerDirectory } from './peer-directory.js'
 import { createPeerLogRelay } from './peer-log-relay.js'
@@ -216,63 +217,17 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // Mesh forwarding only while this peer misses a member (p2p/gossip-mesh.ts): one it knows of
   // and is not connected to, one its dialer found and has not reached yet, or, for its first
   // seconds, any: a newcomer learns who the members are from the records it would otherwise miss.
-  const meshFrom = performance.now()
   const mesh = new GossipMesh(node.services.pubsub, () => {
-    if (performance.now() - meshFrom < NEWCOMER_MESH_MS || dialer.pending() > 0) return false
     const v = membership.view()
-    return v.reachable >= v.known
-  })
+    return dialer.pending() === 0 && v.reachable >= v.known
+  }, NEWCOMER_MESH_MS)
   mesh.start()
   stops.push(() => { mesh.stop() })
   await logStream.start()
   stops.push(async () => { relay.stop(); await logStream.stop() })
 
-  // 3. peers appearing: a peer that was alone republishes the records it kept locally; every new
-  // peer's task index is read so late joiners learn open work
-  let republishTimer: ReturnType<typeof setTimeout> | undefined
-  let metaForNewcomers: ReturnType<typeof setTimeout> | undefined
-  let wasAlone = true
-  const indexesRead = new Set<string>()
-  const onPeer = (evt: CustomEvent<{ toString: () => string }>): void => {
-    const remote = evt.detail.toString()
-    const newMember = !membership.knows(remote)
-    membership.connectionsChanged()
-    bus.emit({ type: 'peer:connect', peerId: remote })
-    if (wasAlone) {
-      wasAlone = false
-      // My tasks from before a restart: my index lives on the other peers' replicas.
-      setTimeout(() => { void tasks.recoverMine().catch(() => {}) }, 500)
-      clearTimeout(republishTimer)
-      republishTimer = setTimeout(() => {
-        void records.republishOwn().then(count => { bus.emit({ type: 'records:republished', count }) })
-      }, 1000)
-    }
-    // Once per peer: kad-dht opens and closes connections as it checks contacts, and reading
-    // the index again on every reconnect cost a DHT read per connection.
-    if (!indexesRead.has(remote)) {
-      indexesRead.add(remote)
-      // A new member learns what I lend within seconds, not at my next liveness beat: my first
-      // meta went out before anyone was subscribed, and rankers skip providers they do not know.
-      // Only for a member I had not heard of (one I heard shares my gossip mesh and hears my
-      // beats), and one meta per half beat of arrivals: each goes to every member, and while 50
-      // peers met each other, a meta per peer every 3 s was most of their gossip (bench scale).
-      if (newMember) metaForNewcomers ??= setTimeout(() => { metaForNewcomers = undefined; announceMeta() }, Math.max(NEWCOMER_META_DELAY_MS, liveness.beatMs() / 2))
-      setTimeout(() => { void tasks.discoverFrom(remote).catch(() => { indexesRead.delete(remote) }) }, 200)
-    }
-  }
-  const onPeerGone = (evt: CustomEvent<{ toString: () => string }>): void => {
-    membership.connectionsChanged()
-    bus.emit({ type: 'peer:disconnect', peerId: evt.detail.toString() })
-    if (connectedPeers() === 0) wasAlone = true
-  }
-  node.addEventListener('peer:connect', onPeer)
-  node.addEventListener('peer:disconnect', onPeerGone)
-  stops.push(() => {
-    clearTimeout(republishTimer)
-    clearTimeout(metaForNewcomers)
-    node.removeEventListener('peer:connect', onPeer)
-    node.removeEventListener('peer:disconnect', onPeerGone)
-  })
+  // 3. peers appearing (peer-arrivals.ts)
+  stops.push(watchPeerArrivals({ node, membership, bus, tasks, records, announceMeta, beatMs: () => liveness.beatMs(), connectedPeers }))
 
   // 4. liveness: node meta by gossip every beat (lease/membership.ts: spaced by the organisation's
   // size); my quiet tasks are re-read each ttl in case gossip missed their result.
@@ -390,7 +345,6 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 }
 
 const LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
-const NEWCOMER_META_DELAY_MS = 3000
 /** A starting peer keeps a gossip mesh this long whatever it knows: its first walk of the DHT (which finds the other members) comes a second after its first connection. */
 const NEWCOMER_MESH_MS = 15_000
 
