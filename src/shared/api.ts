@@ -2,7 +2,7 @@
 // and later IPC and the renderer. Routes are listed one per line, like Syncthing's lib/api.
 import { z } from 'zod'
 import type { NodeMeta, SharingMode, TaskStatus } from './schemas.js'
-import { peerIdString, taskIdString, taskRequestFields } from './schemas.js'
+import { PEER_ID_PATTERN, peerIdString, taskIdString, taskRequestFields } from './schemas.js'
 import type { LendingView, SharingUpdate, WhyResponse } from './sharing.js'
 
 export const API_ROUTES = {
@@ -25,6 +25,9 @@ export const API_ROUTES = {
   generateOrgKey: 'POST /api/org-key/generate',
   events: 'WS /api/events'
 } as const
+
+/** Most peer ids an allow or deny list holds. */
+export const MAX_LISTED_PEERS = 1000
 
 /** Parses "256m", "1g", "512" (MiB) into MiB; undefined when malformed. */
 export function parseMemoryMb (text: string): number | undefined {
@@ -137,12 +140,26 @@ export interface PeerConfigView {
   listen: string[]
   /** A saved change (org key, Docker endpoint, name) takes effect only after a restart. */
   restartRequired: boolean
+  /** Saved peer ids refused: no connection, their records ignored. Applied at once. */
+  denyPeers: string[]
+  /** Saved peer ids admitted; when non-empty only they (and this peer) are. Applied at once. */
+  allowPeers: string[]
+  /** The lists in force now: the saved ones plus those given on the command line (--deny, --allow). */
+  accessInForce: { deny: string[], allow: string[] }
 }
+
+/** A list of peer ids whose error quotes the bad entry (a typo in one id among many must be findable). */
+const peerIdList = (field: string): z.ZodArray<z.ZodString> => z.array(
+  z.string().trim().regex(PEER_ID_PATTERN, { error: (issue) => `"${String(issue.input)}" is not a libp2p peer id (12D3Koo…)` })
+).max(MAX_LISTED_PEERS, `at most ${MAX_LISTED_PEERS} peers in ${field}`)
 
 export const peerConfigUpdateSchema = z.object({
   name: z.string().trim().min(1, 'name must not be empty').max(64, 'name must be at most 64 characters').optional(),
-  bootstrap: z.array(z.string().trim().regex(/^\/[a-z0-9]+\/\S+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, 'bootstrap peers are multiaddrs ending in /p2p/<peer id>')).max(32, 'at most 32 bootstrap peers').optional(),
-  dockerHost: z.string().trim().regex(/^(unix|tcp|npipe):\/\/\S+$/, 'dockerHost must look like unix:///var/run/docker.sock or tcp://host:2375').max(300).nullable().optional()
+  // each entry as long as a node meta address may be (IPC has no body limit to bound it)
+  bootstrap: z.array(z.string().trim().max(300, 'a bootstrap address is at most 300 characters').regex(/^\/[a-z0-9]+\/\S+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/, 'bootstrap peers are multiaddrs ending in /p2p/<peer id>')).max(32, 'at most 32 bootstrap peers').optional(),
+  dockerHost: z.string().trim().regex(/^(unix|tcp|npipe):\/\/\S+$/, 'dockerHost must look like unix:///var/run/docker.sock or tcp://host:2375').max(300).nullable().optional(),
+  denyPeers: peerIdList('denyPeers').optional(),
+  allowPeers: peerIdList('allowPeers').optional()
 }).strict()
 export type PeerConfigUpdate = z.infer<typeof peerConfigUpdateSchema>
 
@@ -165,7 +182,7 @@ export type ApiEvent =
 export interface ApiErrorBody {
   error: { name: ApiErrorName, message: string, field?: string }
 }
-export type ApiErrorName = 'ValidationError' | 'NotFoundError' | 'UnauthorizedError' | 'ConflictError' | 'InternalError'
+export type ApiErrorName = 'ValidationError' | 'NotFoundError' | 'UnauthorizedError' | 'ConflictError' | 'TooManyRequestsError' | 'InternalError'
 
 /**
  * The contract every transport serves (HTTP/WS here, IPC in the desktop app). Implemented by the

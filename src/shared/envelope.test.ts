@@ -88,6 +88,19 @@ describe('encodeEnvelope / decodeEnvelope', () => {
     }
   })
 
+  it('accepts one encoding per record: duplicate keys, spacing or another field order are malformed', () => {
+    const text = new TextDecoder().decode(encodeEnvelope(valid))
+    const { v, key, payload, signer, sig } = wire()
+    for (const variant of [
+      text.replace('{"v":1,', `{"v":1,"key":"/mc/x","payload":"","signer":"${SIGNER}","sig":"AA==",`),
+      text.replace('"v":1,', '"v": 1,'), ` ${text}`, `${text}\n`,
+      JSON.stringify({ key, v, payload, signer, sig })
+    ]) {
+      expect(JSON.parse(variant)).toEqual(wire()) // the same envelope to JSON.parse …
+      expect(formatError(() => decodeEnvelope(utf8(variant))).field, variant).toBe('envelope') // … not to a replica
+    }
+  })
+
   it('rejects unknown extra fields', () => {
     expect(() => decodeEnvelope(bytesOf({ ...wire(), extra: 1 }))).toThrow(RecordFormatError)
   })

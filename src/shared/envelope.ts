@@ -3,6 +3,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { fromString, toString } from 'uint8arrays'
+import { equals } from 'uint8arrays/equals'
 import { z } from 'zod'
 import { peerIdString, PROTOCOL_VERSION } from './schemas.js'
 
@@ -56,7 +57,12 @@ export function decodeEnvelope (bytes: Uint8Array): Envelope {
   const w = parsed.data
   if (!b64.test(w.payload) || w.payload.length % 4 !== 0) throw new RecordFormatError('envelope payload: not base64', 'payload')
   if (!b64.test(w.sig) || w.sig.length % 4 !== 0) throw new RecordFormatError('envelope sig: not base64', 'sig')
-  return { v: w.v, key: w.key, payload: fromString(w.payload, 'base64pad'), signer: w.signer, sig: fromString(w.sig, 'base64pad') }
+  const env = { v: w.v, key: w.key, payload: fromString(w.payload, 'base64pad'), signer: w.signer, sig: fromString(w.sig, 'base64pad') }
+  // One encoding per record: JSON.parse keeps the last of duplicate keys and ignores spacing, so
+  // without this anyone could mint endless byte-different copies of a genuine record (each a fresh
+  // signature check, gossip message and stored copy). Found by records.fuzz.test.ts.
+  if (!equals(encodeEnvelope(env), bytes)) throw new RecordFormatError('record is not in canonical form', 'envelope')
+  return env
 }
 
 /** The bytes a signer signs: domain-separated so a record signature can never be replayed as anything else. */

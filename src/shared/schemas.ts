@@ -5,7 +5,9 @@ import { z } from 'zod'
 export const PROTOCOL_VERSION = 1
 
 /** A libp2p peer id string (base58btc Ed25519 identity multihash "12D3Koo…"). */
-export const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,60}$/, 'must be a libp2p peer id')
+/** A base58btc libp2p peer id (Ed25519 keys give 12D3Koo…, 52 characters). */
+export const PEER_ID_PATTERN = /^[1-9A-HJ-NP-Za-km-z]{46,60}$/
+export const peerIdString = z.string().regex(PEER_ID_PATTERN, 'must be a libp2p peer id')
 /** Task ids are lowercase hex sha-256 digests. */
 export const taskIdString = z.string().regex(/^[0-9a-f]{64}$/, 'must be a 64-character hex task id')
 const hex64 = taskIdString
@@ -117,8 +119,11 @@ export const nodeLeaseSchema = z.object({
 }).strict()
 export type NodeLease = z.infer<typeof nodeLeaseSchema>
 
-export const TASK_INDEX_MAX_OPEN = 200
-export const TASK_INDEX_MAX_RECENT = 100
+// A full index must fit in one record (MAX_RECORD_BYTES): 200 + 100 ids made a 27 KiB record that
+// every peer refused, so a submitter's index silently stopped updating after ~178 tasks.
+// 170 ids sign to ~15.6 KB (records.fuzz.test.ts checks the largest index opens).
+export const TASK_INDEX_MAX_OPEN = 120
+export const TASK_INDEX_MAX_RECENT = 50
 export const nodeTasksSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   peerId: peerIdString,

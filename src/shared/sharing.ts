@@ -1,6 +1,7 @@
 // The owner's sharing settings and the answers a provider gives about lending: the one shape used
 // by the settings file, the API, the CLI and (later) the UI.
 import { z } from 'zod'
+import { imagePatternProblem, MAX_IMAGE_PATTERNS } from './image-pattern.js'
 
 /** Modes the owner picks; "snoozed" is not a mode but a pause that ends by itself (see `snooze`). */
 export const SHARING_SETTING_MODES = ['on', 'paused', 'idle-only'] as const
@@ -16,6 +17,12 @@ export type Snooze = z.infer<typeof snoozeSchema>
 
 const minutes = (what: string): z.ZodNumber => z.number({ error: `${what} must be a number of minutes` })
   .min(0, `${what} must be at least 0 minutes`).max(7 * 24 * 60, `${what} must be at most 7 days`)
+
+/** One allow-list entry; the message names the field and quotes the bad pattern. */
+const imagePattern = z.string({ error: 'allowedImages must be a list of image patterns' }).superRefine((pattern, ctx) => {
+  const problem = imagePatternProblem(pattern)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `allowedImages: "${pattern.slice(0, 80)}" ${problem}` })
+})
 
 export const sharingSettingsSchema = z.object({
   mode: sharingSettingMode,
@@ -35,7 +42,16 @@ export const sharingSettingsSchema = z.object({
   /** idle-only: a task suspended longer than this is handed back to another peer (T). */
   handBackMin: minutes('handBackMin'),
   /** idle-only: lending starts only while the owner's own (non-task) CPU load is below this. */
-  maxOwnerCpuPct: z.number({ error: 'maxOwnerCpuPct must be a percentage' }).min(0, 'maxOwnerCpuPct must be at least 0').max(100, 'maxOwnerCpuPct must be at most 100')
+  maxOwnerCpuPct: z.number({ error: 'maxOwnerCpuPct must be a percentage' }).min(0, 'maxOwnerCpuPct must be at least 0').max(100, 'maxOwnerCpuPct must be at most 100'),
+  /** Images tasks may run here (glob-like, shared/image-pattern.ts); empty: every image. */
+  allowedImages: z.array(imagePattern, { error: 'allowedImages must be a list of image patterns' })
+    .max(MAX_IMAGE_PATTERNS, `allowedImages must hold at most ${MAX_IMAGE_PATTERNS} patterns`),
+  /** Most CPU cores one task may ask for; null: up to maxCpu. */
+  maxTaskCpu: z.number({ error: 'maxTaskCpu must be a number of cores' }).positive('maxTaskCpu must be more than 0').max(4096, 'maxTaskCpu must be at most 4096').nullable(),
+  /** Most memory one task may ask for, MiB; null: up to maxMemoryMb. */
+  maxTaskMemoryMb: z.number({ error: 'maxTaskMemoryMb must be whole MiB' }).int('maxTaskMemoryMb must be whole MiB').min(16, 'maxTaskMemoryMb must be at least 16 MiB (the smallest task)').nullable(),
+  /** Longest run one task may ask for (its timeoutSec), seconds; null: any (at most 7 days). */
+  maxTaskTimeSec: z.number({ error: 'maxTaskTimeSec must be whole seconds' }).int('maxTaskTimeSec must be whole seconds').min(1, 'maxTaskTimeSec must be at least 1 s').max(7 * 86400, 'maxTaskTimeSec must be at most 7 days').nullable()
 }).strict()
 export type SharingSettings = z.infer<typeof sharingSettingsSchema>
 
@@ -45,11 +61,15 @@ export type SharingUpdate = z.infer<typeof sharingUpdateSchema>
 
 export const DEFAULT_IDLE_POLICY = { idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25 } as const
 
+/** A fresh install accepts every image, any size up to its totals, any run time. */
+export const DEFAULT_TASK_POLICY: Pick<SharingSettings, 'allowedImages' | 'maxTaskCpu' | 'maxTaskMemoryMb' | 'maxTaskTimeSec'> =
+  { allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null }
+
 /** Why a provider does not take a task (or that it would); `code` is stable, `message` plain words. */
 export const NOT_PLACED_CODES = [
   'would-claim', 'running-it', 'finished', 'no-executor', 'docker-unavailable', 'paused', 'snoozed', 'waiting-for-idle',
   'owner-busy', 'suspended', 'no-free-slot', 'too-much-cpu', 'too-much-memory', 'network-not-allowed', 'not-seen', 'no-answer',
-  'no-majority'
+  'no-majority', 'image-not-allowed', 'too-long'
 ] as const
 export const notPlacedCode = z.enum(NOT_PLACED_CODES)
 export type NotPlacedCode = z.infer<typeof notPlacedCode>

@@ -40,3 +40,12 @@ export function docker(args: string[], timeoutMs = 60_000): DockerResult {
   const r = spawnSync('docker', args, { encoding: 'utf8', timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
+
+/** The host's address on Docker's default bridge: where a container with a network reaches the host. */
+export function bridgeGateway(): string {
+  const configured = docker(['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}']).stdout.trim();
+  if (configured !== '') return configured;
+  // Some engines leave IPAM's Gateway empty: ask a container on the bridge for its default route.
+  const route = docker(['run', '--rm', '--network', 'bridge', TEST_IMAGE, 'ip', 'route']).stdout;
+  return /^default via (\S+)/m.exec(route)?.[1] ?? '';
+}

@@ -14,7 +14,14 @@ async function runAndCompare (cluster: Cluster, control: ControlPeer): Promise<v
   const submitter = cluster.peers[0]!
   const ids: string[] = []
   for (let i = 0; i < TASKS; i++) ids.push((await submitter.submitTask({ image: 'busybox', command: ['sh', '-c', `sleep 0.${i % 5}`] })).taskId)
-  await waitFor('all tasks to succeed', async () => (await Promise.all(ids.map(async id => (await submitter.getTask(id)).status))).every(s => s === 'succeeded'), 60_000, 200)
+  await waitFor('all tasks to succeed', async () => (await Promise.all(ids.map(async id => (await submitter.getTask(id)).status))).every(s => s === 'succeeded'), 60_000, 200).catch(async (err: Error) => {
+    // Say where each task stood on every peer, so a failure shows whether a task was never seen or never finished.
+    const lists = await Promise.all([...cluster.peers, control.peer].map(async p => await p.listTasks()))
+    const where = ids.map(id => `${id.slice(0, 8)}: ${lists.map(list => list.find(t => t.taskId === id)?.status ?? 'unseen').join('/')}`)
+    const stuck = ids.filter(id => lists[0]!.find(t => t.taskId === id)?.status !== 'succeeded').slice(0, 3)
+    const why = await Promise.all(stuck.map(async id => `${id.slice(0, 8)}: ${(await submitter.whyTask(id).catch((e: Error) => ({ summary: e.message }))).summary}`))
+    throw new Error(`${err.message} (submitter/providers/control: ${where.join(', ')}; why: ${why.join('; ')})`)
+  })
   // The mirror follows gossip; a reconcile covers anything gossip did not bring.
   await waitFor('the database to agree with the DHT', async () => {
     await control.mirror.flush()

@@ -11,7 +11,7 @@ import { PIDS_LIMIT } from '../../src/main/executor/docker/constants.js'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import type { ExecResult, TaskRun } from '../../src/main/executor/index.js'
 import type { TaskSpec } from '../../src/shared/index.js'
-import { docker, readSetup, TEST_IMAGE } from '../helpers/docker.js'
+import { bridgeGateway, docker, readSetup, TEST_IMAGE } from '../helpers/docker.js'
 
 const setup = readSetup()
 const noDocker = setup?.docker === false
@@ -136,9 +136,9 @@ describe.skipIf(noDocker)('DockerExecutor on the real engine', () => {
     beforeAll(async () => {
       server = net.createServer(socket => { socket.end('mcloud-net-ok\n') })
       await new Promise<void>(resolve => server.listen(0, '0.0.0.0', resolve))
-      const gateway = docker(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}'])
-      expect(gateway.status, gateway.stderr).toBe(0)
-      target = `${gateway.stdout.trim()} ${(server.address() as net.AddressInfo).port}`
+      const gateway = bridgeGateway()
+      expect(gateway).not.toBe('')
+      target = `${gateway} ${(server.address() as net.AddressInfo).port}`
     })
     afterAll(() => { server?.close() })
     const probe = (): string[] => sh(`ls /sys/class/net; nc -w 3 ${target} </dev/null; echo "nc=$?"`)

@@ -7,6 +7,8 @@ const STATUS_BY_NAME: Record<ApiErrorName, number> = {
   UnauthorizedError: 401,
   NotFoundError: 404,
   ConflictError: 409,
+  // a posting limit (peer/constants.ts); the message names it and when to try again
+  TooManyRequestsError: 429,
   InternalError: 500
 }
 
@@ -75,12 +77,14 @@ export function toErrorResponse (err: unknown): { status: number, body: ApiError
   if (err instanceof HttpError) {
     return { status: err.status, body: errorBody(err.name, err.message, err.field), headers: err.headers }
   }
-  const e = err as { name?: unknown, message?: unknown, field?: unknown } | null
+  const e = err as { name?: unknown, message?: unknown, field?: unknown, retryAfterMs?: unknown } | null
   const name = e?.name
   if (isApiErrorName(name) && name !== 'InternalError' && name !== 'UnauthorizedError') {
     const message = typeof e?.message === 'string' && e.message !== '' ? e.message : name
     const field = typeof e?.field === 'string' ? e.field : undefined
-    return { status: STATUS_BY_NAME[name], body: errorBody(name, message, field), headers: {} }
+    // a limit that says when to come back (HTTP's Retry-After, whole seconds)
+    const headers: Record<string, string> = typeof e?.retryAfterMs === 'number' ? { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))) } : {}
+    return { status: STATUS_BY_NAME[name], body: errorBody(name, message, field), headers }
   }
   console.error('mcloud api: internal error:', err)
   return { status: 500, body: errorBody('InternalError', 'internal error'), headers: {} }

@@ -1,7 +1,7 @@
 // An in-memory MCloudApi for the API and CLI unit tests (never used outside tests).
 import { createHash } from 'node:crypto'
 import type { ApiEvent, MCloudApi, PeerConfigView, SubmitTaskRequest, TaskView } from '../../shared/api.js'
-import type { LendingView, SharingSettings } from '../../shared/sharing.js'
+import { DEFAULT_TASK_POLICY, type LendingView, type SharingSettings } from '../../shared/sharing.js'
 
 export const FAKE_PEER_ID = '12D3KooWFakePeerFakePeerFakePeerFakePeerFakePeer1'
 
@@ -34,9 +34,9 @@ export function createFakeApi (): FakeApi {
   const emit = (event: ApiEvent): void => { for (const l of listeners) l(event) }
   let settings: SharingSettings = {
     mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 1024, maxTasks: 2, allowNetwork: false,
-    idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25
+    idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25, ...DEFAULT_TASK_POLICY
   }
-  let config: PeerConfigView = { dataDir: '/tmp/x', name: 'fake', bootstrap: [], dockerHost: null, orgFingerprint: 'abcd', listen: [], restartRequired: false }
+  let config: PeerConfigView = { dataDir: '/tmp/x', name: 'fake', bootstrap: [], dockerHost: null, orgFingerprint: 'abcd', listen: [], restartRequired: false, denyPeers: [], allowPeers: [], accessInForce: { deny: [], allow: [] } }
   const lending = (): LendingView => ({
     settings, effective: settings.snooze !== null ? 'snoozed' : settings.mode, claiming: settings.mode === 'on' && settings.snooze === null,
     reason: settings.mode === 'paused' ? 'paused by the owner' : 'lending', cores: 2, ownerCpuPct: 5, availableMemMb: 4000,

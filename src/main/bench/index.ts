@@ -15,7 +15,8 @@ const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
   scale: async () => (await import('./scale-command.js')).scaleExperiment,
   spof: async () => (await import('./spof-command.js')).spofExperiment,
   throughput: async () => (await import('./throughput-command.js')).throughputExperiment,
-  chaos: async () => (await import('./chaos-command.js')).chaosExperiment
+  chaos: async () => (await import('./chaos-command.js')).chaosExperiment,
+  flood: async () => (await import('./flood-command.js')).floodExperiment
 }
 
 const EXIT_USAGE = 2

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { StatusResponse } from '../../shared/api.js'
 import type { PeerConfig } from '../peer/index.js'
-import { sharingSettingMode } from '../../shared/index.js'
+import { peerConfigUpdateSchema, sharingSettingMode } from '../../shared/index.js'
 import { firstLine, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
 import { settingsFromFlags, SHARING_OPTIONS } from './sharing.js'
 import type { CliIo } from './io.js'
@@ -16,6 +16,8 @@ export const AGENT_OPTIONS = {
   listen: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
   'org-key': { type: 'string' },
+  deny: { type: 'string', multiple: true },
+  allow: { type: 'string', multiple: true },
   'lease-ttl': { type: 'string' },
   'no-mdns': { type: 'boolean' },
   sharing: { type: 'string' },
@@ -23,6 +25,11 @@ export const AGENT_OPTIONS = {
   'max-mem': SHARING_OPTIONS['max-mem'],
   'max-tasks': SHARING_OPTIONS['max-tasks'],
   'allow-network': SHARING_OPTIONS['allow-network'],
+  'allow-image': SHARING_OPTIONS['allow-image'],
+  'any-image': SHARING_OPTIONS['any-image'],
+  'max-task-cpu': SHARING_OPTIONS['max-task-cpu'],
+  'max-task-mem': SHARING_OPTIONS['max-task-mem'],
+  'max-task-time': SHARING_OPTIONS['max-task-time'],
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -45,6 +52,8 @@ export function buildPeerConfig (argv: string[], env: CliIo['env']): PeerConfig 
     if (v['org-key'].trim() === '') throw new UsageError('--org-key: expected a file')
     config.orgKeyFile = resolve(v['org-key'])
   }
+  if (v.deny !== undefined) config.denyPeers = checkPeerIds('--deny', 'denyPeers', v.deny)
+  if (v.allow !== undefined) config.allowPeers = checkPeerIds('--allow', 'allowPeers', v.allow)
   if (v['lease-ttl'] !== undefined) {
     const seconds = parseNumberFlag('--lease-ttl', v['lease-ttl'], 'seconds')
     if (seconds < MIN_LEASE_TTL_S || seconds > MAX_LEASE_TTL_S) {
@@ -62,6 +71,13 @@ export function buildPeerConfig (argv: string[], env: CliIo['env']): PeerConfig 
   }
   if (Object.keys(sharing).length > 0) config.sharing = sharing
   return config
+}
+
+/** Peer ids by the same rule as the saved lists, or a UsageError naming the flag and the bad id. */
+function checkPeerIds (flag: string, field: 'denyPeers' | 'allowPeers', ids: string[]): string[] {
+  const parsed = peerConfigUpdateSchema.safeParse({ [field]: ids })
+  if (!parsed.success) throw new UsageError(`${flag}: ${parsed.error.issues[0]?.message ?? 'expected a peer id'}`)
+  return parsed.data[field] ?? []
 }
 
 function checkMultiaddr (flag: string, addr: string): string {

@@ -24,6 +24,7 @@ Commands:
   why       ask every peer why a task is not placed (paused, too little memory, …)
   sharing   show or change what this machine lends (on, paused, idle-only, snooze, stop-now)
   hand-back give a task running here back to the pool at once
+  org       the organisation key (create, join, show) and which peers are allowed or denied
   help      show help for a command
 
 Run 'mcloud <command> --help' for a command's options. 'mcloud --version' prints the version.
@@ -43,13 +44,27 @@ ${DATA_DIR}
                       a peer to dial at start; repeatable (…/p2p/12D3Koo…)
   --org-key FILE      the organisation key file (peers only talk to the same organisation;
                       default DATA_DIR/org.key, created on first start: copy it to colleagues)
+  --deny PEERID       refuse this peer: no connection, its records ignored; repeatable
+                      (added to the list saved by 'mcloud org deny')
+  --allow PEERID      admit only the listed peers (and this one); repeatable (added to the
+                      list saved by 'mcloud org allow'); a denied peer stays denied
   --lease-ttl SECONDS how long a task lease lives without a heartbeat
   --no-mdns           do not discover peers on the local network
   --sharing MODE      on, paused or idle-only (saved; default: the saved mode, else on)
   --max-cpu N         most CPU cores lent at once (saved; default: all cores)
   --max-mem SIZE      most memory lent at once, e.g. 4g (saved; default: half the RAM)
   --max-tasks N       most tasks run at once (saved; default: one per core)
-  --allow-network     let tasks that ask for it use the network (saved; default: no)`,
+  --allow-network     let tasks that ask for it use the network (saved; default: no)
+  --allow-image PATTERN
+                      run only tasks whose image matches; repeatable, replaces the saved
+                      list (e.g. 'mcloud-test/*' 'python:3.*', quoted for the shell; saved;
+                      default: any image)
+  --any-image         run tasks of any image again (clears the saved list)
+  --max-task-cpu N    most CPU cores one task may ask for, or none (saved; default: none)
+  --max-task-mem SIZE most memory one task may ask for, e.g. 2g, or none (saved; default: none)
+  --max-task-time DURATION
+                      longest timeout one task may have: seconds, 30m, 2h, 1d, or none
+                      (saved; default: none)`,
 
   serve: `Usage: mcloud serve [options]
 
@@ -156,7 +171,7 @@ Actions:
   snooze DURATION     pause for 1h, 3h, 30m… or until-resumed; ends by itself
   resume              end a snooze
   stop-now            pause and hand every running task back to other peers at once
-  set                 change caps and the idle policy with the options below
+  set                 change caps, the per-task policy and the idle policy (options below)
 
 Options (set):
   --max-cpu N         most CPU cores lent at once
@@ -169,6 +184,18 @@ Options (set):
   --max-owner-cpu PCT idle-only: lend only while the owner's CPU load is below this (default 25)
   --allow-network / --no-network
                       whether tasks asking for the network may have it
+  --allow-image PATTERN
+                      run only tasks whose image matches; repeatable, replaces the list
+                      (quote it for the shell: 'mcloud-test/*').
+                      * matches within one path part, ** across parts; a pattern without
+                      a tag allows every tag ("python" allows python:3.12); Docker Hub
+                      names match either way ("busybox" = docker.io/library/busybox)
+  --any-image         run tasks of any image (clears the list; the default)
+  --max-task-cpu N    most CPU cores one task may ask for, or none
+  --max-task-mem SIZE most memory one task may ask for, e.g. 2g, or none
+  --max-task-time DURATION
+                      longest timeout one task may have (seconds, 30m, 2h, 1d), or none;
+                      tasks with a longer timeout are left to other peers
 ${DATA_DIR}
 ${JSON_FLAG}`,
 
@@ -189,6 +216,30 @@ the most recently updated jobs. DATA_DIR must be the control peer's.
 Options:
   --status STATUS     only jobs in this status (queued, leased, running, succeeded, failed, cancelled)
   --limit N           how many jobs to list, 1 to 1000 (default 20)
+${DATA_DIR}
+${JSON_FLAG}`,
+
+  org: `Usage: mcloud org ACTION [options]
+
+The organisation key decides who is a member: peers with another key (or none) cannot connect.
+The allow and deny lists are this peer's own: they shut out single members without a new key.
+
+Actions:
+  create FILE         write a new organisation key to FILE (mode 0600) and print its fingerprint;
+                      refuses to replace an existing file unless --force
+  join FILE           check FILE and make it this peer's organisation key (DATA_DIR/org.key;
+                      the previous key is kept in org.key.previous); a running peer saves it
+                      and uses it after a restart
+  show                the organisation key's fingerprint and the allow/deny lists
+  deny PEERID...      refuse these peers: no connection (TCP, relay, WebRTC), and records they
+                      signed are ignored even when another member passes them on
+  allow PEERID...     admit only the listed peers (and this one); an empty list admits every member
+                      A running peer applies list changes at once and hangs up on peers it no
+                      longer admits; otherwise they are saved for its next start.
+
+Options:
+  --force             create: replace an existing file (peers holding the old key are cut off)
+  --remove            deny/allow: take the peers off the list instead
 ${DATA_DIR}
 ${JSON_FLAG}`,
 

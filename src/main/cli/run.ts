@@ -6,6 +6,7 @@ import { readVersion, USAGE } from './help.js'
 import { peersCommand, statusCommand } from './info.js'
 import type { CliIo } from './io.js'
 import { logsCommand } from './logs.js'
+import { orgCommand } from './org.js'
 import { reportCommand } from './report.js'
 import { handBackCommand, SETTING_FLAGS, sharingCommand, whyCommand } from './sharing.js'
 import { cancelCommand, flagForField, psCommand, submitCommand } from './tasks.js'
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   why: whyCommand,
   sharing: sharingCommand,
   'hand-back': handBackCommand,
+  org: orgCommand,
   report: reportCommand
 }
 

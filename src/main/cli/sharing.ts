@@ -1,6 +1,8 @@
 // mcloud sharing | why | hand-back: the owner's controls over lending, and "why isn't my task placed?".
 import { parseMemoryMb, type LendingView, type SharingUpdate, type WhyResponse } from '../../shared/index.js'
-import { formatClock } from '../../shared/time-format.js'
+import { parseDurationSec } from '../../shared/duration.js'
+import { imagePatternProblem } from '../../shared/image-pattern.js'
+import { formatClock, formatDuration } from '../../shared/time-format.js'
 import { CLIENT_OPTIONS, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
 import { connect, printJson, type CliIo } from './io.js'
 import { checkTaskArg, resolveTaskId } from './tasks.js'
@@ -15,8 +17,33 @@ export const SHARING_OPTIONS = {
   'hand-back-after': { type: 'string' },
   'max-owner-cpu': { type: 'string' },
   'allow-network': { type: 'boolean' },
-  'no-network': { type: 'boolean' }
+  'no-network': { type: 'boolean' },
+  'allow-image': { type: 'string', multiple: true },
+  'any-image': { type: 'boolean' },
+  'max-task-cpu': { type: 'string' },
+  'max-task-mem': { type: 'string' },
+  'max-task-time': { type: 'string' }
 } as const
+
+/** Written for a per-task cap to lift it: the totals (--max-cpu, --max-mem) still apply. */
+const NO_CAP = new Set(['none', 'any', 'unlimited'])
+
+/** "3600", "90s", "30m", "2h", "1d" → whole seconds; null for none. */
+export function parseTaskTime (text: string): number | null {
+  if (NO_CAP.has(text.trim())) return null
+  const sec = parseDurationSec(text)
+  if (sec === undefined) throw new UsageError(`--max-task-time: expected seconds or a duration like 30m, 2h or 1d, or none, got "${text}"`)
+  return sec
+}
+
+/** Image patterns as given, each checked by the same rule the settings schema applies. */
+function parseImagePatterns (patterns: string[]): string[] {
+  for (const p of patterns) {
+    const problem = imagePatternProblem(p)
+    if (problem !== undefined) throw new UsageError(`--allow-image: "${p}" ${problem}`)
+  }
+  return patterns
+}
 
 /** "1h", "3h", "30m", "90s", "until-resumed" → ms (null = until resumed). */
 export function parseSnooze (text: string | undefined): number | null {
@@ -30,7 +57,7 @@ export function parseSnooze (text: string | undefined): number | null {
 }
 
 /** Flags of `mcloud sharing set` (and of `mcloud agent`) → a settings update. */
-export function settingsFromFlags (v: Partial<Record<keyof typeof SHARING_OPTIONS, string | boolean | undefined>>): SharingUpdate {
+export function settingsFromFlags (v: Partial<Record<keyof typeof SHARING_OPTIONS, string | string[] | boolean | undefined>>): SharingUpdate {
   const u: SharingUpdate = {}
   const str = (k: keyof typeof SHARING_OPTIONS): string | undefined => typeof v[k] === 'string' ? v[k] : undefined
   const maxCpu = str('max-cpu')
@@ -55,13 +82,29 @@ export function settingsFromFlags (v: Partial<Record<keyof typeof SHARING_OPTION
   if (v['allow-network'] === true && v['no-network'] === true) throw new UsageError('--allow-network: give either --allow-network or --no-network')
   if (v['allow-network'] === true) u.allowNetwork = true
   if (v['no-network'] === true) u.allowNetwork = false
+  const images = Array.isArray(v['allow-image']) ? v['allow-image'] : undefined
+  if (images !== undefined && v['any-image'] === true) throw new UsageError('--allow-image: give either --allow-image PATTERN… or --any-image')
+  // The patterns given replace the saved list, so what is allowed is exactly what was typed.
+  if (images !== undefined) u.allowedImages = parseImagePatterns(images)
+  if (v['any-image'] === true) u.allowedImages = []
+  const taskCpu = str('max-task-cpu')
+  if (taskCpu !== undefined) u.maxTaskCpu = NO_CAP.has(taskCpu.trim()) ? null : parseNumberFlag('--max-task-cpu', taskCpu, 'a number of cores or none')
+  const taskMem = str('max-task-mem')
+  if (taskMem !== undefined) {
+    const mb = NO_CAP.has(taskMem.trim()) ? null : parseMemoryMb(taskMem)
+    if (mb === undefined) throw new UsageError('--max-task-mem: expected a size like 512m or 4g, or none')
+    u.maxTaskMemoryMb = mb
+  }
+  const taskTime = str('max-task-time')
+  if (taskTime !== undefined) u.maxTaskTimeSec = parseTaskTime(taskTime)
   return u
 }
 
 /** Setting names → the flag that sets them, so server-side errors name what the user typed. */
 export const SETTING_FLAGS: Record<string, string> = {
   maxCpu: '--max-cpu', maxMemoryMb: '--max-mem', maxTasks: '--max-tasks', idleStartMin: '--idle-start',
-  idleResumeMin: '--idle-resume', handBackMin: '--hand-back-after', maxOwnerCpuPct: '--max-owner-cpu', allowNetwork: '--allow-network'
+  idleResumeMin: '--idle-resume', handBackMin: '--hand-back-after', maxOwnerCpuPct: '--max-owner-cpu', allowNetwork: '--allow-network',
+  allowedImages: '--allow-image', maxTaskCpu: '--max-task-cpu', maxTaskMemoryMb: '--max-task-mem', maxTaskTimeSec: '--max-task-time'
 }
 
 export async function sharingCommand (argv: string[], io: CliIo): Promise<number> {
@@ -139,9 +182,21 @@ export function formatLending (v: LendingView): string {
     ['lent now', `${v.heldCpu} CPU, ${v.heldMemMb} MiB in ${v.runningTasks} task${v.runningTasks === 1 ? '' : 's'}${v.suspendedTasks > 0 ? ` (${v.suspendedTasks} suspended)` : ''}`],
     ['machine', `${v.cores} cores, owner's CPU ${v.ownerCpuPct}%, ${v.availableMemMb} MiB free${v.userIdleSec === null ? '' : `, user idle ${Math.round(v.userIdleSec)} s`}`],
     ['caps', `${s.maxCpu} CPU, ${s.maxMemoryMb} MiB, ${s.maxTasks} tasks, network ${s.allowNetwork ? 'allowed' : 'not allowed'}`],
+    ['per task', formatTaskPolicy(s)],
     ['idle-only', `lend after ${s.idleStartMin} min idle and owner CPU < ${s.maxOwnerCpuPct}%; resume after ${s.idleResumeMin} min; hand back after ${s.handBackMin} min suspended`]
   ]
   return rows.map(([k, val]) => `${k.padEnd(10)} ${val}`).join('\n') + '\n'
+}
+
+/** "images mcloud-test/*; at most 2 CPU, 1024 MiB, 1 h run time" — what one task may be here. */
+export function formatTaskPolicy (s: LendingView['settings']): string {
+  const images = s.allowedImages.length === 0 ? 'any image' : `images ${s.allowedImages.join(', ')}`
+  const caps = [
+    s.maxTaskCpu === null ? '' : `${s.maxTaskCpu} CPU`,
+    s.maxTaskMemoryMb === null ? '' : `${s.maxTaskMemoryMb} MiB`,
+    s.maxTaskTimeSec === null ? '' : `${formatDuration(s.maxTaskTimeSec * 1000)} run time`
+  ].filter(c => c !== '')
+  return `${images}; ${caps.length === 0 ? 'no other per-task limit' : `at most ${caps.join(', ')}`}`
 }
 
 export function formatWhy (w: WhyResponse): string {

@@ -114,4 +114,26 @@ describe('Mirror.reconcile', () => {
     expect(yReads).toBe(reads)
     mirror.stop()
   })
+
+  it('reads a spec the gossip did not bring again until it is found, so no row stays without its image', async () => {
+    vi.useFakeTimers()
+    const { store, specs } = fakeStore([])
+    let specReads = 0
+    const mirror = new Mirror({
+      store,
+      knownTaskIds: async () => [],
+      // A newcomer's first reads find no replica with the spec yet.
+      readTask: async (id, withSpec) => {
+        if (withSpec) specReads++
+        return { spec: withSpec && specReads >= 3 ? { image: 'busybox' } as unknown as TaskSpec : undefined }
+      }
+    })
+    mirror.onRecord({ parsed: { kind: 'task-state', id: 'a' }, value: { taskId: 'a', status: 'succeeded', epoch: 1 }, sigHash: 's' } as unknown as OpenedRecord)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(specs).toEqual(['a'])
+    expect(specReads).toBe(3)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(specReads).toBe(3) // found: never read again
+    mirror.stop()
+  })
 })

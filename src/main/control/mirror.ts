@@ -23,6 +23,8 @@ const RETRY_MS = 2000
 const RECONCILE_CONCURRENCY = 32
 const FOLLOW_UP_MS = 3000
 const MAX_FOLLOW_UPS = 20
+/** Reads of a missing spec before leaving it to the next reconcile. */
+const MAX_SPEC_READS = 5
 
 export class Mirror {
   private queue: Item[] = []
@@ -192,12 +194,21 @@ export class Mirror {
     }
   }
 
-  private fetchSpec (taskId: string): void {
-    if (this.fetchingSpecs.has(taskId) || this.fetchingSpecs.size > 64) return
+  /**
+   * Reads a spec the gossip did not bring. A read can find nothing while this peer is new (its
+   * routing still filling) and a finished task sends no further state to ask again, so a miss is
+   * retried FOLLOW_UP_MS later, a few times (measured: a control peer started just before a run
+   * kept a finished task's row without its image until the next periodic reconcile).
+   */
+  private fetchSpec (taskId: string, attempt = 1): void {
+    if (this.stopped || this.specs.has(taskId) || this.fetchingSpecs.has(taskId) || this.fetchingSpecs.size > 64) return
     this.fetchingSpecs.add(taskId)
     void this.c.readTask(taskId, true)
-      .then(({ spec }) => { if (spec !== undefined) this.push({ kind: 'spec', taskId, spec }) })
-      .catch(() => {})
-      .finally(() => { this.fetchingSpecs.delete(taskId) })
+      .then(({ spec }) => spec, () => undefined)
+      .then(spec => {
+        this.fetchingSpecs.delete(taskId)
+        if (spec !== undefined) this.push({ kind: 'spec', taskId, spec })
+        else if (attempt < MAX_SPEC_READS) setTimeout(() => { this.fetchSpec(taskId, attempt + 1) }, FOLLOW_UP_MS).unref?.()
+      })
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { LendingView, SharingSettings } from '../../shared/index.js'
+import { DEFAULT_TASK_POLICY, type LendingView, type SharingSettings } from '../../shared/index.js'
 import { sharingUpdateFor, trayMenuModel, type MenuItemModel, type TrayState } from './tray-menu.js'
 
 const NOW = new Date(2025, 2, 4, 15, 0, 0).getTime()
@@ -7,7 +7,7 @@ const NOW = new Date(2025, 2, 4, 15, 0, 0).getTime()
 function lending (settings: Partial<SharingSettings> = {}, view: Partial<LendingView> = {}): LendingView {
   const s: SharingSettings = {
     mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 1024, maxTasks: 2, allowNetwork: false,
-    idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25, ...settings
+    idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25, ...DEFAULT_TASK_POLICY, ...settings
   }
   return {
     settings: s, effective: s.snooze !== null ? 'snoozed' : s.mode, claiming: s.mode === 'on' && s.snooze === null,

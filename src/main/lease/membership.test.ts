@@ -56,6 +56,18 @@ describe('Membership', () => {
     expect(m.view()).toEqual({ reachable: 2, known: 2, majority: true })
   })
 
+  it('a member the owner shuts out is forgotten at once, not after the window; admitted again, it counts again', () => {
+    const { m, connected } = setup()
+    connected.add('a')
+    m.view()
+    connected.delete('a')
+    expect(m.view()).toEqual({ reachable: 1, known: 2, majority: false })
+    m.forget('a')
+    expect(m.view()).toEqual({ reachable: 1, known: 1, majority: true })
+    connected.add('a')
+    expect(m.view()).toEqual({ reachable: 2, known: 2, majority: true })
+  })
+
   it('a goodbye removes the member at once, even while its connection is still closing; seen again, it counts again', () => {
     const { m, connected } = setup()
     connected.add('a')

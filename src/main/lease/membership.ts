@@ -97,6 +97,15 @@ export class Membership {
     this.gone.set(peerId, Math.max(seq, this.gone.get(peerId) ?? seq))
   }
 
+  /**
+   * `peerId` no longer counts as known: the owner shut it out (allow/deny lists), so it must not
+   * hold up the majority for a whole window. A later sign of life (once admitted again) brings it back.
+   */
+  forget (peerId: string): void {
+    this.lastSeen.delete(peerId)
+    this.invalidate()
+  }
+
   /** A connection opened or closed (libp2p's peer:connect / peer:disconnect): the next view is taken afresh. */
   connectionsChanged (): void {
     this.invalidate()

@@ -16,6 +16,7 @@ import * as C from './constants.js'
 import { trustConnectedContacts } from './dht-contacts.js'
 import { orgNoise } from './encrypter.js'
 import { MonotonicDatastore } from './monotonic-datastore.js'
+import { gossipScoreParams } from './gossip-score.js'
 import { webRTCUpgrader } from './webrtc-upgrader.js'
 import { batchYamuxWindowUpdates } from './yamux-window.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
@@ -130,10 +131,8 @@ export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
       // repair path for a missed one.
       Dlazy: C.GOSSIP_DLAZY,
       gossipFactor: 0,
-      scoreParams: {
-        // everyone shares 127.0.0.1 in tests and one NAT address in an office
-        IPColocationFactorWeight: 0
-      }
+      // no IP colocation penalty, and a penalty for invalid records (gossip-score.ts)
+      scoreParams: gossipScoreParams
     }),
     webrtcUpgrader: webRTCUpgrader()
   }

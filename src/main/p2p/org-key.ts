@@ -41,17 +41,24 @@ export async function orgKeyFromFile (path: string): Promise<Uint8Array> {
   return parseOrgKey(text, path)
 }
 
-/**
- * Creates a new organisation key file (mode 0600) and returns the key. Refuses to overwrite an
- * existing file: replacing the key silently would cut this peer off from its organisation.
- */
+/** The organisation key file's name in a peer's data dir (used unless --org-key names another). */
+export const DEFAULT_ORG_KEY_FILE = 'org.key'
+
 /** A fresh random organisation key. */
 export function newOrgKey (): Uint8Array {
   return new Uint8Array(randomBytes(ORG_KEY_BYTES))
 }
 
-export async function createOrgKeyFile (path: string): Promise<Uint8Array> {
+/**
+ * Creates a new organisation key file (mode 0600) and returns the key. Refuses to overwrite an
+ * existing file unless `overwrite`: replacing the key silently would cut peers off from their organisation.
+ */
+export async function createOrgKeyFile (path: string, options: { overwrite?: boolean } = {}): Promise<Uint8Array> {
   const key = newOrgKey()
+  if (options.overwrite === true) {
+    await writeSecretFile(path, formatOrgKey(key))
+    return key
+  }
   await mkdir(dirname(path), { recursive: true })
   try {
     await writeFile(path, formatOrgKey(key), { mode: SECRET_FILE_MODE, flag: 'wx' })

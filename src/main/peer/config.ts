@@ -35,6 +35,8 @@ export interface PeerConfig {
   sampler?: Sampler
   /** Sees every record that becomes the best this peer knows for its key (gossip or DHT): the control peer mirrors them. */
   onRecord?: (record: OpenedRecord) => void
+  /** Abuse limits (defaults in peer/constants.ts): tasks this peer's API posts, and new tasks it takes per submitter from gossip. */
+  taskLimits?: { postBurst?: number, postPerMinute?: number, acceptBurst?: number, acceptPerMinute?: number, catchUpMs?: number }
   /**
    * Set by the control peer: its read API, served at CONTROL_ROUTES (and /metrics) by this peer's
    * API server. Returns undefined while the database is still opening (the routes answer 503).
@@ -54,6 +56,10 @@ export interface PeerConfig {
   claimSettleMs?: number
   /** Act as a circuit relay for members that cannot dial each other. Default true. */
   relayServer?: boolean
+  /** Peer ids refused (no connection, records ignored), added to the saved list (config.json denyPeers). Default none. */
+  denyPeers?: string[]
+  /** Peer ids admitted, added to the saved list; when the result is non-empty only they (and this peer) are. Default none: every member. */
+  allowPeers?: string[]
   /** Test/bench hook passed to libp2p: refuses connections to chosen peers (bench partition). Default none. */
   connectionGater?: ConnectionGater
 }

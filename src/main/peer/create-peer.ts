@@ -1,7 +1,7 @@
 // The composition root: createPeer(config) wires every module, starts them in the written order
 // below and stops them in reverse. It owns the one event bus.
 import { hostname } from 'node:os'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
@@ -13,9 +13,9 @@ import { startApiServer, type ApiServer } from '../api/index.js'
 import { LeaseEngine, Membership, membershipWindowMs } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
-  connectedPeerIds, createOrgKeyFile, createP2P, GossipMesh, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerDialer, type MCLibp2p
+  connectedPeerIds, createOrgKeyFile, createP2P, DEFAULT_ORG_KEY_FILE, GossipMesh, loadOrCreateIdentity, orgKeyFingerprint, orgKeyFromFile, PeerAccess, PeerDialer, type MCLibp2p
 } from '../p2p/index.js'
-import { dhtSelectors, dhtValidators, RecordStore, type OpenedRecord } from '../records/index.js'
+import { dhtSelectors, dhtValidatorsFor, RecordStore, type OpenedRecord } from '../records/index.js'
 import { defaultSettings, SettingsStore, SystemSampler } from '../resources/index.js'
 import { Scheduler, TaskBook } from '../scheduler/index.js'
 import { PeerBus, type PeerEvent } from './bus.js'
@@ -30,7 +30,8 @@ import { Lending } from './lending.js'
 import { Liveness } from './liveness.js'
 import { metaChangeKey, nodeMeta } from './node-meta.js'
 import { readSavedConfig } from './saved-config.js'
-import { settingsApi } from './settings-api.js'
+import { accessLists, settingsApi } from './settings-api.js'
+import { TaskAdmission } from './task-admission.js'
 import { TaskService } from './task-service.js'
 import { WhyService } from './why-service.js'
 import { summarisePlacement } from './why-summary.js'
@@ -78,16 +79,19 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // 1. data dir lock, identity, organisation key
   stops.push(await lockDataDir(config.dataDir))
   const privateKey = await loadOrCreateIdentity(config.dataDir)
-  const orgKeyFile = config.orgKeyFile ?? join(config.dataDir, 'org.key')
+  const orgKeyFile = config.orgKeyFile ?? join(config.dataDir, DEFAULT_ORG_KEY_FILE)
   const orgKey = config.orgKeyFile === undefined && !await exists(orgKeyFile)
     ? await createOrgKeyFile(orgKeyFile)
     : await orgKeyFromFile(orgKeyFile)
+  // The owner's allow/deny lists: one policy for connections (gater) and records (DHT, gossip, store).
+  const access = new PeerAccess(peerIdFromPrivateKey(privateKey).toString(), accessLists(config, saved))
+  const admits = (signer: string): boolean => access.admits(signer)
 
   // 2. libp2p node
   const node = await createP2P({
     privateKey, orgKey, listen: config.listen ?? DEFAULT_LISTEN, bootstrap,
-    mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidators, selectors: dhtSelectors,
-    connectionGater: config.connectionGater
+    mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidatorsFor(admits), selectors: dhtSelectors,
+    connectionGater: access.gater(config.connectionGater)
   })
   const peerId = node.peerId.toString()
   const dialer = new PeerDialer(node)
@@ -100,7 +104,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     windowMs: config.membershipWindowMs ?? (() => membershipWindowMs(ttlMs, membership.size()))
   })
   const records = new RecordStore({
-    dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members(), connectedIds: () => membership.connectedIds()
+    dht: node.services.dht, privateKey, peerId, connectedPeers, members: () => membership.members(), connectedIds: () => membership.connectedIds(), admits
   }, { putQuorum: config.putQuorum, onBetter: rec => { onBetter(rec) } })
   // Full task output goes to <dataDir>/logs/<taskId>.log (capped); files untouched for a week go.
   const logDir = join(config.dataDir, 'logs')
@@ -108,11 +112,15 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   const logs = new LogBook({ dir: logDir })
   stops.push(async () => { await logs.close() })
   const book = new TaskBook()
+  // New tasks by gossip: a bounded rate per submitter; the rest is read later from its index.
+  const admission: TaskAdmission = new TaskAdmission({ known: id => book.get(id) !== undefined, catchUp: async (s, max) => await tasks.catchUp(s, max) }, {
+    burst: config.taskLimits?.acceptBurst, perMinute: config.taskLimits?.acceptPerMinute, catchUpMs: config.taskLimits?.catchUpMs
+  })
   const gossip = new GossipChannel(node, records, rec => {
     const seq = (rec.value as { seq: number }).seq
     if (rec.parsed.kind === 'node-lease' && (rec.value as NodeLease).leaving === true) membership.left(rec.signer, seq)
     else membership.seen(rec.signer, seq)
-  })
+  }, rec => admission.admit(rec))
   const announce = (bytes: Uint8Array, kind = 'task'): void => { gossip.announce(bytes, kind) }
   const leases = new LeaseEngine({ records, peerId, announce, majority: () => membership.hasMajority(), majorityForMs: () => membership.majorityForMs() }, { ttlMs, settleMs: config.claimSettleMs })
   const directory = new PeerDirectory(() => 3 * liveness.beatMs())
@@ -192,7 +200,9 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // A task's output from whichever peer runs it: the copy of my tasks' runs kept here, and the
   // live stream of any task for API clients (WS /api/tasks/:id/logs).
   const relay = createPeerLogRelay({ peerId, logs, bus, logStream, tasks: () => tasks })
-  const tasks = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: (taskId, holder, epoch) => { relay.keepCopy(taskId, holder, epoch) } })
+  const tasks: TaskService = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: (taskId, holder, epoch) => { relay.keepCopy(taskId, holder, epoch) } }, {
+    postBurst: config.taskLimits?.postBurst, postPerMinute: config.taskLimits?.postPerMinute
+  })
   onBetter = rec => {
     config.onRecord?.(rec)
     if (rec.parsed.kind === 'node-meta') {
@@ -203,6 +213,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     } else tasks.onRecord(rec)
   }
   stops.push(() => { tasks.stop() })
+  admission.start()
+  stops.push(() => { admission.stop() })
 
   await node.start()
   stops.push(async () => { await node.stop() })
@@ -306,7 +318,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
         const id = p.toString()
         return await why.ask(p, taskId, directory.meta(id)?.name ?? id.slice(-8))
       }))]
-      return { taskId, status: view.status, summary: summarisePlacement(view.status, answers), answers }
+      return { taskId, status: view.status, summary: summarisePlacement(view.status, answers, view), answers }
     },
     handBackTask: async (taskId) => {
       if (!scheduler.isRunning(taskId)) throw new ApiError('NotFoundError', `task ${taskId} is not running on this peer`)
@@ -317,7 +329,12 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     stopNow: async () => ({ handedBack: await lending.stopNow() }),
     ...settingsApi({
       config, name, savedAtStart: saved, orgKey, orgKeyFile, listen: () => node.getMultiaddrs().map(a => a.toString()),
-      dial: addr => { try { void node.dial(multiaddr(addr)).catch(() => {}) } catch { /* saved anyway; the next start tries again */ } }
+      dial: addr => { try { void node.dial(multiaddr(addr)).catch(() => {}) } catch { /* saved anyway; the next start tries again */ } },
+      access,
+      closeRefused: async () => {
+        for (const id of membership.members()) if (!access.admits(id)) membership.forget(id)
+        await access.closeRefused(node)
+      }
     }),
     subscribe: (listener) => bus.on(e => { if (isApiEvent(e)) listener(e) })
   }

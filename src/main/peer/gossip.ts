@@ -11,8 +11,13 @@ export class GossipChannel {
   /**
    * Accepted records reach the peer through the record store's onBetter hook; a new node record
    * that came by gossip (a sign of life now, unlike a copy read from the DHT) also reaches `onNodeRecord`.
+   * `admit` may turn a valid record away (the posting limit, task-admission.ts): it is then not
+   * remembered, so a later read of the same record still counts as new.
    */
-  constructor (private readonly node: MCLibp2p, private readonly records: RecordStore, private readonly onNodeRecord: (rec: OpenedRecord) => void = () => {}) {}
+  constructor (
+    private readonly node: MCLibp2p, private readonly records: RecordStore, private readonly onNodeRecord: (rec: OpenedRecord) => void = () => {},
+    private readonly admit: (rec: OpenedRecord) => boolean = () => true
+  ) {}
 
   start (): void {
     const pubsub = this.node.services.pubsub
@@ -20,6 +25,9 @@ export class GossipChannel {
       pubsub.topicValidators.set(topic, async (_peer, msg) => {
         try {
           const rec = await openRecord(msg.data)
+          // A shut-out peer's record is dropped even when a member relays it, and goes no further.
+          // Ignore, not Reject: lists are each owner's own, so the relaying member did nothing wrong.
+          if (!this.records.admits(rec.signer)) return TopicValidatorResult.Ignore
           const wantTopic = rec.parsed.kind.startsWith('node-') ? TOPIC_NODES : TOPIC_TASKS
           return wantTopic === msg.topic ? TopicValidatorResult.Accept : TopicValidatorResult.Reject
         } catch {
@@ -31,8 +39,8 @@ export class GossipChannel {
     this.listener = (evt: CustomEvent<{ topic: string, data: Uint8Array }>) => {
       const { topic, data } = evt.detail
       if (topic !== TOPIC_TASKS && topic !== TOPIC_NODES) return
-      this.records.accept(data).then(rec => {
-        if (rec !== undefined && topic === TOPIC_NODES) this.onNodeRecord(rec)
+      openRecord(data).then(rec => {
+        if (this.admit(rec) && this.records.remember(rec) && topic === TOPIC_NODES) this.onNodeRecord(rec)
       }).catch(() => {})
     }
     pubsub.addEventListener('message', this.listener)

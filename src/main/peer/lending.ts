@@ -3,7 +3,7 @@
 import { isTerminal, type LendingView, type NotPlacedCode, type PlacementAnswer, type SharingSettings, type SharingUpdate, type TaskSpec, type TaskState } from '../../shared/index.js'
 import type { Executor } from '../executor/index.js'
 import {
-  fitProblem, handBackDue, lendable, loadBackoffMs, ownerCpuPct, SharingPolicy, type PolicyDecision, type Sampler, type SettingsStore
+  fitProblem, handBackDue, lendable, loadBackoffMs, ownerCpuPct, SharingPolicy, taskPolicyProblem, type PolicyDecision, type Sampler, type SettingsStore
 } from '../resources/index.js'
 import type { Held, Need, Placement, PlacementProblem, Scheduler } from '../scheduler/index.js'
 
@@ -66,7 +66,8 @@ export class Lending implements Placement {
 
   problem (need: Need, held: Held): PlacementProblem | null {
     const settings = this.c.settings.get()
-    return fitProblem(need, settings, lendable(settings, this.c.sampler.latest(), held))
+    // The owner's per-task policy first: no load change will ever make such a task fit here.
+    return taskPolicyProblem(need, settings) ?? fitProblem(need, settings, lendable(settings, this.c.sampler.latest(), held))
   }
 
   backoffMs (held: Held): number {

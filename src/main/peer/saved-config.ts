@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerConfigUpdateSchema, type PeerConfigUpdate } from '../../shared/index.js'
-import { writeSecretFile } from '../p2p/index.js'
+// org-key.js, not the p2p index: the CLI saves settings without loading libp2p
+import { writeSecretFile } from '../p2p/org-key.js'
 
 export const SAVED_CONFIG_FILE = 'config.json'
 

@@ -2,7 +2,7 @@
 // submitter's task index, and the reaction to every new record (gossip or DHT read).
 import { randomBytes } from 'node:crypto'
 import {
-  deriveTaskId, encodePayload, isTerminal, nodeTasksKey, PROTOCOL_VERSION, sha256Hex, submitTaskRequestSchema,
+  deriveTaskId, encodeEnvelope, encodePayload, isTerminal, MAX_RECORD_BYTES, nodeTasksKey, PROTOCOL_VERSION, sha256Hex, submitTaskRequestSchema,
   taskCancelKey, taskSpecKey, taskStateKey, TASK_INDEX_MAX_OPEN, TASK_INDEX_MAX_RECENT,
   type SubmitTaskRequest, type TaskSpec, type TaskState, type TaskView, type CancelTaskResponse
 } from '../../shared/index.js'
@@ -10,7 +10,9 @@ import type { LeaseEngine } from '../lease/index.js'
 import type { OpenedRecord, RecordStore } from '../records/index.js'
 import type { Scheduler, TaskBook } from '../scheduler/index.js'
 import type { PeerBus } from './bus.js'
+import { TASK_POST_BURST, TASK_POST_PER_MINUTE } from './constants.js'
 import { ApiError } from './errors.js'
+import { TokenBuckets } from './token-bucket.js'
 
 export interface TaskServiceComponents {
   records: RecordStore
@@ -25,6 +27,16 @@ export interface TaskServiceComponents {
   onRemoteRunning?: (taskId: string, holder: string, epoch: number) => void
 }
 
+export interface TaskServiceInit {
+  /** Tasks submit() accepts in one burst. Default TASK_POST_BURST (600). */
+  postBurst?: number
+  /** Tasks submit() accepts per minute once the burst is spent. Default TASK_POST_PER_MINUTE (300). */
+  postPerMinute?: number
+}
+
+/** Bytes of an Ed25519 signature: what a spec's envelope adds to its payload besides the key and signer. */
+const SIG_BYTES = 64
+
 export class TaskService {
   private readonly mine = new Set<string>()
   /** Wall-clock time of the last state change seen per task (only to pace re-reads). */
@@ -34,8 +46,15 @@ export class TaskService {
   // From the clock, so an index written after a restart outranks the one written before it.
   private indexSeq = 0
   private recovered = false
+  private readonly posting: TokenBuckets
+  private readonly postLimit: string
 
-  constructor (private readonly c: TaskServiceComponents) {}
+  constructor (private readonly c: TaskServiceComponents, init: TaskServiceInit = {}) {
+    const burst = init.postBurst ?? TASK_POST_BURST
+    const perMinute = init.postPerMinute ?? TASK_POST_PER_MINUTE
+    this.posting = new TokenBuckets({ burst, perMinute })
+    this.postLimit = `${burst} at once, then ${perMinute} per minute`
+  }
 
   async submit (request: SubmitTaskRequest): Promise<{ taskId: string }> {
     const parsed = submitTaskRequestSchema.safeParse(request)
@@ -51,6 +70,17 @@ export class TaskService {
     const payload = encodePayload(spec)
     const specHash = sha256Hex(payload)
     const taskId = deriveTaskId(spec.submitter, specHash)
+    // Every field within its limit can still make a spec too big for a record (a 4 KiB command
+    // string times 256); every peer would refuse it, so refuse it here, before it is in the book.
+    const size = encodeEnvelope({ v: PROTOCOL_VERSION, key: taskSpecKey(taskId), payload, signer: spec.submitter, sig: new Uint8Array(SIG_BYTES) }).byteLength
+    if (size > MAX_RECORD_BYTES) {
+      const field = JSON.stringify(spec.env).length > JSON.stringify(spec.command).length ? 'env' : 'command'
+      throw new ApiError('ValidationError', `${field}: the task would be a ${size}-byte record, more than the ${MAX_RECORD_BYTES} bytes peers accept`, field)
+    }
+    if (!this.posting.take('self')) {
+      const retryAfterMs = this.posting.retryAfterMs('self')
+      throw Object.assign(new ApiError('TooManyRequestsError', `task posting limit reached (${this.postLimit}): try again in ${Math.ceil(retryAfterMs / 1000)} s`, 'rate'), { retryAfterMs })
+    }
     const state: TaskState = {
       v: PROTOCOL_VERSION, taskId, submitter: spec.submitter, specHash, status: 'queued', epoch: 0, holder: null,
       seq: 0, attempts: 0, ttlMs: this.c.leases.ttlMs, exitCode: null, error: null, resultCid: null, updatedAt: Date.now()
@@ -133,6 +163,19 @@ export class TaskService {
       n++
     }
     return n
+  }
+
+  /**
+   * Reads up to `max` open tasks of `peerId` unknown here from its index: the catch-up of tasks
+   * dropped by the posting limit (task-admission.ts). `complete` once none is left unknown and the
+   * index lists every open task of that submitter (it holds at most TASK_INDEX_MAX_OPEN).
+   */
+  async catchUp (peerId: string, max: number): Promise<{ found: number, complete: boolean }> {
+    const { best } = await this.c.records.get<'node-tasks'>(nodeTasksKey(peerId))
+    if (best === undefined) return { found: 0, complete: false }
+    const unknown = best.value.open.filter(id => this.c.book.get(id) === undefined)
+    for (const taskId of unknown.slice(0, max)) await this.refresh(taskId).catch(() => undefined)
+    return { found: Math.min(unknown.length, max), complete: unknown.length <= max && best.value.open.length < TASK_INDEX_MAX_OPEN }
   }
 
   /**

@@ -17,6 +17,23 @@ describe('the placement summary', () => {
     ])
     expect(text).toBe('no peer can take it now — 2 peers: paused by the owner (alice, bob); carol: needs 8 GiB memory but 3 GiB is lendable here; dave: did not answer within 3 s')
   })
+  it('says plainly when every peer declines by the same owner policy', () => {
+    const evil = { image: 'docker.io/evil:latest', timeoutSec: 3600 }
+    const refuse = (name: string): PlacementAnswer => a(name, 'image-not-allowed', 'image docker.io/evil:latest is not allowed here (allowed: mcloud-test/*)')
+    expect(summarisePlacement('queued', [a('me', 'no-executor', 'does not lend'), refuse('alice'), refuse('bob')], evil))
+      .toBe('no peer accepts image docker.io/evil:latest (declined by policy: alice, bob)')
+    expect(summarisePlacement('queued', [a('alice', 'too-long', 'may run 1 h (its timeout); this peer runs one task for at most 30 min')], evil))
+      .toBe('no peer accepts a task timeout of 1 h (declined by policy: alice)')
+    expect(summarisePlacement('queued', [a('alice', 'network-not-allowed', 'asks for network access; this peer does not allow it')], evil))
+      .toBe('no peer allows network access (declined by policy: alice)')
+  })
+  it('lists each reason when the peers decline for different reasons, or one did not answer', () => {
+    const evil = { image: 'docker.io/evil:latest', timeoutSec: 60 }
+    expect(summarisePlacement('queued', [a('alice', 'image-not-allowed', 'image docker.io/evil:latest is not allowed here (allowed: x/*)'), a('bob', 'paused', 'paused by the owner')], evil))
+      .toBe('no peer can take it now — alice: image docker.io/evil:latest is not allowed here (allowed: x/*); bob: paused by the owner')
+    expect(summarisePlacement('queued', [a('alice', 'image-not-allowed', 'image docker.io/evil:latest is not allowed here (allowed: x/*)'), a('bob', 'no-answer', 'did not answer within 3 s')], evil))
+      .toMatch(/^no peer can take it now — /)
+  })
   it('says when nobody lends at all', () => {
     expect(summarisePlacement('queued', [a('me', 'no-executor', 'does not lend')])).toBe('no peer can take it: no peer in the network lends (none runs an executor)')
   })

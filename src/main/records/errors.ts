@@ -16,3 +16,10 @@ export class StaleRecordError extends Error {
   override name = 'StaleRecordError'
   constructor (readonly key: string) { super(`a better record is already known for ${key}`) }
 }
+
+/** The record's signer is on this peer's deny list (or off its allow list). */
+export class SignerRefusedError extends Error {
+  override name = 'SignerRefusedError'
+  readonly field = 'signer'
+  constructor (readonly signer: string) { super(`records signed by ${signer} are refused by this peer's allow/deny lists`) }
+}

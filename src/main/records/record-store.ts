@@ -21,6 +21,8 @@ export interface RecordStoreComponents {
   members?: () => ReadonlySet<string>
   /** The peers connected now: the replicas reached are asked first. */
   connectedIds?: () => ReadonlySet<string>
+  /** Whether records signed by this peer count (the owner's allow/deny lists). Default: every signer. */
+  admits?: (signer: string) => boolean
 }
 
 export interface RecordStoreInit {
@@ -70,7 +72,14 @@ export class RecordStore {
 
   /** The best record this peer knows for `key` without asking anyone. */
   cached<K extends RecordKind> (key: string): OpenedRecord<K> | undefined {
-    return this.local.get(key) as OpenedRecord<K> | undefined
+    const rec = this.local.get(key)
+    // a signer denied after its record arrived: the copy stays but no longer counts
+    return rec !== undefined && this.admits(rec.signer) ? rec as OpenedRecord<K> : undefined
+  }
+
+  /** Whether records signed by `signer` count here (false for a peer the owner shut out). */
+  admits (signer: string): boolean {
+    return this.components.admits?.(signer) ?? true
   }
 
   /**
@@ -78,7 +87,8 @@ export class RecordStore {
    * Never rolls back: a worse record is ignored (the replica rule of DESIGN.md).
    */
   remember (rec: OpenedRecord): boolean {
-    const cur = this.local.get(rec.key)
+    if (!this.admits(rec.signer)) return false
+    const cur = this.cached(rec.key)
     if (cur !== undefined && compareOpened(rec, cur) >= 0) return false
     if (cur === undefined && this.local.size >= this.maxCached) this.evictOne()
     this.local.set(rec.key, rec)
@@ -155,6 +165,7 @@ export class RecordStore {
     const add = async (bytes: Uint8Array, fromReplica = true): Promise<void> => {
       try {
         const rec = await openRecord(bytes, key) as OpenedRecord<K>
+        if (!this.admits(rec.signer)) return
         if (fromReplica) heldBy.set(rec.sigHash, (heldBy.get(rec.sigHash) ?? 0) + 1)
         if (seen.has(rec.sigHash)) return
         seen.add(rec.sigHash)

@@ -1,6 +1,7 @@
 // kad-dht validators and selectors for the "mc" namespace (DESIGN.md "Records and keys").
 import { comparatorFor, KEY_NAMESPACE, selectBest } from '../../shared/index.js'
 import { openRecord, readRecord, type OpenedRecord } from './codec.js'
+import { SignerRefusedError } from './errors.js'
 
 const keyString = (key: Uint8Array): string => new TextDecoder().decode(key)
 
@@ -27,6 +28,19 @@ export function selectDhtRecord (key: Uint8Array, records: Uint8Array[]): number
 }
 
 export const dhtValidators = { [KEY_NAMESPACE]: validateDhtRecord }
+
+/**
+ * Validators that also refuse records signed by a peer the owner shut out (PeerAccess): a
+ * member relaying such a record gets no acknowledgement, and reads never select it.
+ */
+export function dhtValidatorsFor (admits: (signer: string) => boolean): typeof dhtValidators {
+  return {
+    [KEY_NAMESPACE]: async (key: Uint8Array, value: Uint8Array): Promise<void> => {
+      const rec = await openRecord(value, keyString(key))
+      if (!admits(rec.signer)) throw new SignerRefusedError(rec.signer)
+    }
+  }
+}
 export const dhtSelectors = { [KEY_NAMESPACE]: selectDhtRecord }
 
 /** The shared order applied to opened records: negative when a is better. */

@@ -11,9 +11,10 @@ const room = (over: Partial<Lendable> = {}): Lendable => ({ cpu: 4, memoryMb: 81
 const request = (cpu: number, memoryMb: number, network = false): { cpu: number, memoryMb: number, network: boolean } => ({ cpu, memoryMb, network })
 
 describe('defaultSettings', () => {
-  it('lends every core and half the memory, on, without network', () => {
+  it('lends every core and half the memory, on, without network, to any image with no per-task caps', () => {
     expect(defaultSettings(2, 24_577)).toEqual({
-      mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 12_288, maxTasks: 2, allowNetwork: false, ...DEFAULT_IDLE_POLICY
+      mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 12_288, maxTasks: 2, allowNetwork: false, ...DEFAULT_IDLE_POLICY,
+      allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null
     })
   })
 

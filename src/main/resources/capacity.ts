@@ -1,6 +1,6 @@
 // How much this peer can lend now, and whether a task fits: pure functions of the owner's
 // settings, a resource sample and what the running tasks already hold.
-import { DEFAULT_IDLE_POLICY, type NotPlacedCode, type SharingSettings } from '../../shared/index.js'
+import { DEFAULT_IDLE_POLICY, DEFAULT_TASK_POLICY, type NotPlacedCode, type SharingSettings } from '../../shared/index.js'
 import type { ResourceSample } from './sampler.js'
 
 /** What this peer's running (and claiming) tasks hold. */
@@ -9,12 +9,15 @@ export interface HeldResources { cpu: number, memoryMb: number, tasks: number }
 /** What this peer could lend to one more task now. */
 export interface Lendable { cpu: number, memoryMb: number, slots: number }
 
-/** What a task asks of its provider. */
-export interface ResourceRequest { cpu: number, memoryMb: number, network: boolean }
+/**
+ * What a task asks of its provider. `image` and `timeoutSec` are left out only by the scheduler's
+ * "is any slot free" probe, which stands for any task (task-policy.ts judges them when given).
+ */
+export interface ResourceRequest { cpu: number, memoryMb: number, network: boolean, image?: string, timeoutSec?: number }
 
 export interface FitProblem { code: NotPlacedCode, message: string }
 
-/** The settings of a fresh install: lend all cores and half the memory, whenever the owner leaves room. */
+/** The settings of a fresh install: lend all cores and half the memory, whenever the owner leaves room, to any image. */
 export function defaultSettings (cores: number, totalMemMb: number): SharingSettings {
   return {
     mode: 'on',
@@ -23,7 +26,10 @@ export function defaultSettings (cores: number, totalMemMb: number): SharingSett
     maxMemoryMb: Math.max(0, Math.floor(totalMemMb / 2)),
     maxTasks: Math.max(1, Math.floor(cores)),
     allowNetwork: false,
-    ...DEFAULT_IDLE_POLICY
+    ...DEFAULT_IDLE_POLICY,
+    ...DEFAULT_TASK_POLICY,
+    // its own array: the settings store freezes what it holds, never the shared default
+    allowedImages: []
   }
 }
 

@@ -20,8 +20,8 @@ export type SchedulerEvent =
 
 /** What this peer's running and claiming tasks hold. */
 export interface Held { cpu: number, memoryMb: number, tasks: number }
-/** What a task asks of its provider. */
-export type Need = Pick<TaskSpec, 'cpu' | 'memoryMb' | 'network'>
+/** What a task asks of its provider; image and run time are absent only in the "any free slot?" probe. */
+export type Need = Pick<TaskSpec, 'cpu' | 'memoryMb' | 'network'> & Partial<Pick<TaskSpec, 'image' | 'timeoutSec'>>
 export interface PlacementProblem { code: NotPlacedCode, message: string }
 
 /** The provider's side of placement: the owner's sharing policy and the lendable capacity. */

@@ -1,7 +1,7 @@
 // Form validation: what the user typed → the request, or the message shown under each field.
 import { describe, expect, it } from 'vitest'
 import type { PeerConfigView } from '../../shared/api.js'
-import type { SharingSettings } from '../../shared/sharing.js'
+import { DEFAULT_TASK_POLICY, type SharingSettings } from '../../shared/sharing.js'
 import { fieldErrorFromServer, parseNumberText } from './field-errors.js'
 import { DEFAULT_JOB_FORM, JOB_FIELDS, parseEnvLines, validateJobForm } from './job-form.js'
 import { peerFormValues, validatePeerForm } from './peer-form.js'
@@ -46,7 +46,7 @@ describe('job form', () => {
 
 const settings: SharingSettings = {
   mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 4096, maxTasks: 2, allowNetwork: false,
-  idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25
+  idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25, ...DEFAULT_TASK_POLICY
 }
 
 describe('sharing settings form', () => {
@@ -71,8 +71,37 @@ describe('sharing settings form', () => {
   })
 })
 
+describe('sharing settings form: per-task policy', () => {
+  it('shows the policy as text; empty fields mean no limit', () => {
+    const values = sharingFormValues({ ...settings, allowedImages: ['mcloud-test/*', 'python:3.*'], maxTaskMemoryMb: 2048, maxTaskTimeSec: 5400 })
+    expect(values).toMatchObject({ allowedImages: 'mcloud-test/*\npython:3.*', maxTaskCpu: '', maxTaskMemory: '2g', maxTaskTime: '90m' })
+  })
+
+  it('sends the patterns typed (lines or commas) and the caps; clearing a field lifts its cap', () => {
+    const values = sharingFormValues(settings)
+    expect(validateSharingForm({ ...values, allowedImages: ' mcloud-test/*\n\npython:3.*, busybox ', maxTaskCpu: '1', maxTaskMemory: '512m', maxTaskTime: '2h' }, settings))
+      .toEqual({ ok: true, update: { allowedImages: ['mcloud-test/*', 'python:3.*', 'busybox'], maxTaskCpu: 1, maxTaskMemoryMb: 512, maxTaskTimeSec: 7200 } })
+    const capped = { ...settings, allowedImages: ['x/*'], maxTaskCpu: 1, maxTaskMemoryMb: 512, maxTaskTimeSec: 60 }
+    expect(validateSharingForm({ ...sharingFormValues(capped), allowedImages: '', maxTaskCpu: ' ', maxTaskMemory: '', maxTaskTime: '' }, capped))
+      .toEqual({ ok: true, update: { allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null } })
+  })
+
+  it('puts each problem under its field, quoting a bad pattern', () => {
+    const values = sharingFormValues(settings)
+    expect(validateSharingForm({ ...values, allowedImages: 'mcloud-test/*\npython 3', maxTaskCpu: '-2', maxTaskMemory: 'lots', maxTaskTime: 'soon' }, settings)).toEqual({
+      ok: false,
+      errors: {
+        allowedImages: 'allowedImages: "python 3" may hold only letters, digits, . _ - / : @ and * (no spaces)',
+        maxTaskCpu: 'maxTaskCpu must be more than 0',
+        maxTaskMemory: 'maxTaskMemoryMb must be a size like 512m or 4g, or empty for no limit',
+        maxTaskTime: 'maxTaskTimeSec must be a duration like 30m, 2h or 1d, or empty for no limit'
+      }
+    })
+  })
+})
+
 const config: PeerConfigView = {
-  dataDir: '/d', name: 'desk-1', bootstrap: [], dockerHost: null, orgFingerprint: 'ab', listen: [], restartRequired: false
+  dataDir: '/d', name: 'desk-1', bootstrap: [], dockerHost: null, orgFingerprint: 'ab', listen: [], restartRequired: false, denyPeers: [], allowPeers: [], accessInForce: { deny: [], allow: [] }
 }
 
 describe('peer settings form', () => {
@@ -80,6 +109,14 @@ describe('peer settings form', () => {
     expect(validatePeerForm(peerFormValues(config), config)).toEqual({ ok: true, update: {} })
     expect(validatePeerForm({ ...peerFormValues({ ...config, dockerHost: 'unix:///x.sock' }), dockerHost: ' ' }, { ...config, dockerHost: 'unix:///x.sock' }))
       .toEqual({ ok: true, update: { dockerHost: null } })
+  })
+
+  it('sends changed allow/deny lists and names the line of a bad peer id', () => {
+    const id = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
+    expect(validatePeerForm({ ...peerFormValues(config), denyPeers: ` ${id} \n\n` }, config)).toEqual({ ok: true, update: { denyPeers: [id] } })
+    expect(validatePeerForm({ ...peerFormValues(config), allowPeers: `${id}\nbob` }, config)).toEqual({
+      ok: false, errors: { allowPeers: 'line 2: "bob" is not a libp2p peer id (12D3Koo…)' }
+    })
   })
 
   it('names the line of a bad bootstrap address', () => {

@@ -1,11 +1,13 @@
 // The "Sharing settings" form: text fields ↔ SharingSettings; Save sends only what changed.
 import { parseMemoryMb } from '../../shared/api.js'
+import { durationText, parseDurationSec } from '../../shared/duration.js'
 import { sharingUpdateSchema, type SharingSettings, type SharingUpdate } from '../../shared/sharing.js'
 import { memoryText } from '../format/units.js'
 import { fieldErrorsFromIssues, parseNumberText, type FieldErrors, type FieldMap } from './field-errors.js'
 
 export type SharingField =
-  | 'maxCpu' | 'maxMemory' | 'maxTasks' | 'idleStartMin' | 'idleResumeMin' | 'handBackMin' | 'maxOwnerCpuPct' | 'allowNetwork' | 'form'
+  | 'maxCpu' | 'maxMemory' | 'maxTasks' | 'idleStartMin' | 'idleResumeMin' | 'handBackMin' | 'maxOwnerCpuPct' | 'allowNetwork'
+  | 'allowedImages' | 'maxTaskCpu' | 'maxTaskMemory' | 'maxTaskTime' | 'form'
 
 export interface SharingFormValues {
   maxCpu: string
@@ -16,11 +18,18 @@ export interface SharingFormValues {
   handBackMin: string
   maxOwnerCpuPct: string
   allowNetwork: boolean
+  /** One image pattern per line (commas also separate); empty: any image. */
+  allowedImages: string
+  /** Per-task caps; empty: no cap of its own. */
+  maxTaskCpu: string
+  maxTaskMemory: string
+  maxTaskTime: string
 }
 
 export const SHARING_FIELDS: FieldMap<SharingField> = {
   maxCpu: 'maxCpu', maxMemoryMb: 'maxMemory', maxTasks: 'maxTasks', idleStartMin: 'idleStartMin',
-  idleResumeMin: 'idleResumeMin', handBackMin: 'handBackMin', maxOwnerCpuPct: 'maxOwnerCpuPct', allowNetwork: 'allowNetwork'
+  idleResumeMin: 'idleResumeMin', handBackMin: 'handBackMin', maxOwnerCpuPct: 'maxOwnerCpuPct', allowNetwork: 'allowNetwork',
+  allowedImages: 'allowedImages', maxTaskCpu: 'maxTaskCpu', maxTaskMemoryMb: 'maxTaskMemory', maxTaskTimeSec: 'maxTaskTime'
 }
 
 export function sharingFormValues (s: SharingSettings): SharingFormValues {
@@ -32,8 +41,22 @@ export function sharingFormValues (s: SharingSettings): SharingFormValues {
     idleResumeMin: String(s.idleResumeMin),
     handBackMin: String(s.handBackMin),
     maxOwnerCpuPct: String(s.maxOwnerCpuPct),
-    allowNetwork: s.allowNetwork
+    allowNetwork: s.allowNetwork,
+    allowedImages: s.allowedImages.join('\n'),
+    maxTaskCpu: s.maxTaskCpu === null ? '' : String(s.maxTaskCpu),
+    maxTaskMemory: s.maxTaskMemoryMb === null ? '' : memoryText(s.maxTaskMemoryMb),
+    maxTaskTime: s.maxTaskTimeSec === null ? '' : durationText(s.maxTaskTimeSec)
   }
+}
+
+/** The patterns typed, one per line or comma-separated, blanks dropped. */
+export function imagePatternsText (text: string): string[] {
+  return text.split(/[\n,]/).map(p => p.trim()).filter(p => p !== '')
+}
+
+/** An empty per-task field lifts that cap (null); junk is undefined. */
+function optional<T> (text: string, parse: (t: string) => T | undefined): T | null | undefined {
+  return text.trim() === '' ? null : parse(text)
 }
 
 export type SharingFormResult =
@@ -55,6 +78,17 @@ export function validateSharingForm (values: SharingFormValues, current: Sharing
   if (memoryMb === undefined) errors.maxMemory = 'maxMemoryMb must be a size like 512m or 4g'
   else if (memoryMb !== current.maxMemoryMb) update.maxMemoryMb = memoryMb
   if (values.allowNetwork !== current.allowNetwork) update.allowNetwork = values.allowNetwork
+  const images = imagePatternsText(values.allowedImages)
+  if (images.join('\n') !== current.allowedImages.join('\n')) update.allowedImages = images
+  const taskCpu = optional(values.maxTaskCpu, parseNumberText)
+  if (taskCpu === undefined) errors.maxTaskCpu = 'maxTaskCpu must be a number of cores, or empty for no limit'
+  else if (taskCpu !== current.maxTaskCpu) update.maxTaskCpu = taskCpu
+  const taskMemory = optional(values.maxTaskMemory, parseMemoryMb)
+  if (taskMemory === undefined) errors.maxTaskMemory = 'maxTaskMemoryMb must be a size like 512m or 4g, or empty for no limit'
+  else if (taskMemory !== current.maxTaskMemoryMb) update.maxTaskMemoryMb = taskMemory
+  const taskTime = optional(values.maxTaskTime, parseDurationSec)
+  if (taskTime === undefined) errors.maxTaskTime = 'maxTaskTimeSec must be a duration like 30m, 2h or 1d, or empty for no limit'
+  else if (taskTime !== current.maxTaskTimeSec) update.maxTaskTimeSec = taskTime
 
   const parsed = sharingUpdateSchema.safeParse(update)
   const all = { ...(parsed.success ? {} : fieldErrorsFromIssues(parsed.error.issues, SHARING_FIELDS, 'form')), ...errors }

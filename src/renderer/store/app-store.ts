@@ -4,7 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { ApiEvent, LogLine, OrgKeyView, PeerConfigUpdate, PeerConfigView, SubmitTaskRequest } from '../../shared/api.js'
 import type { LendingView, SharingSettingMode, SharingUpdate } from '../../shared/sharing.js'
 import { isUnreachable, type Transport } from '../transport/index.js'
-import { applyEvent } from './events.js'
+import { applyEvent, namelessHolder } from './events.js'
 import { pushSample, sampleOf } from './history.js'
 import { appendLogLines, emptyLog, extendLog, logFromSnapshot } from './logs.js'
 import { emptyResource, failed, loaded, startLoading, unreachable, type Resource } from './resource.js'
@@ -14,6 +14,8 @@ import { shortTaskId, tasksFromList, trackHeldSince, upsertTask } from './tasks.
 // Live log lines are applied at most this often: a task printing thousands of lines a second
 // must cost one render per flush, not one per line.
 const LOG_FLUSH_MS = 100
+/** At most one peers refresh this often for holders without a name (a burst of task events asks once). */
+const PEER_NAME_REFRESH_MS = 1000
 
 export interface AppActions {
   selectTab: (tab: ViewTab) => void
@@ -61,6 +63,7 @@ export function createAppStore (api: Transport): AppStore {
     let flushTimer: ReturnType<typeof setTimeout> | undefined
     // Bumped on every (re)load of a log, so a slow answer for an older selection is dropped.
     let logGeneration = 0
+    let peersAskedAt = 0
 
     /** Runs a fetch into one resource; unreachable peers keep the last data (the banner shows). */
     async function fetchInto<K extends 'status' | 'lending' | 'peers' | 'config' | 'why', T> (
@@ -238,6 +241,12 @@ export function createAppStore (api: Transport): AppStore {
         const change = applyEvent(get(), event, Date.now())
         if (change !== undefined) set(change)
         if (event.type === 'peer:connect' && get().peers.data?.some((p) => p.peerId === event.peerId) !== true) {
+          void actions.refreshPeers()
+        }
+        // A task taken by a peer whose name this page has not got yet (it connected before its
+        // meta arrived): ask now rather than show its id until the next poll.
+        if (event.type === 'task:state' && namelessHolder(event.task.holder, get()) && Date.now() - peersAskedAt > PEER_NAME_REFRESH_MS) {
+          peersAskedAt = Date.now()
           void actions.refreshPeers()
         }
       },

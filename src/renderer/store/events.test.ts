@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { PeerView, TaskView } from '../../shared/api.js'
 import type { LendingView } from '../../shared/sharing.js'
-import { applyEvent, setConnected } from './events.js'
+import { applyEvent, namelessHolder, setConnected } from './events.js'
 import { pushSample } from './history.js'
 import { loaded } from './resource.js'
-import { initialData } from './state.js'
+import { initialData, type AppData } from './state.js'
 
 const peer = (peerId: string, connected: boolean): PeerView => ({ peerId, connected, addrs: [], meta: null })
 
@@ -44,5 +44,15 @@ describe('lending history', () => {
     h = pushSample(h, { at: 600_001, heldCpu: 0, heldMemMb: 0 })
     expect(h.map((s) => s.at)).toEqual([300_000, 600_000, 600_001])
     expect(pushSample(h, { at: 400_000, heldCpu: 0, heldMemMb: 0 }).map((s) => s.at)).toEqual([300_000, 400_000])
+  })
+
+  it('a holder is nameless until the peers list has its meta; this peer and no holder never are', () => {
+    const withMeta = { ...peer('B', true), meta: { name: 'lender-b' } } as unknown as PeerView
+    const self = loaded({ peerId: 'A' }) as AppData['status']
+    expect(namelessHolder('B', { status: self, peers: loaded([peer('B', true)]) })).toBe(true)
+    expect(namelessHolder('C', { status: self, peers: loaded([withMeta]) })).toBe(true)
+    expect(namelessHolder('B', { status: self, peers: loaded([withMeta]) })).toBe(false)
+    expect(namelessHolder('A', { status: self, peers: loaded([]) })).toBe(false)
+    expect(namelessHolder(null, { status: self, peers: loaded([]) })).toBe(false)
   })
 })

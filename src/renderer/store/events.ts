@@ -36,3 +36,12 @@ export function setConnected (peers: PeerView[], peerId: string, connected: bool
   next[i] = { ...peers[i]!, connected }
   return next
 }
+
+/**
+ * Whether a task's holder is another peer this page has no name for yet: it is not in the peers
+ * list, or it connected before its meta (name, what it lends) reached this peer.
+ */
+export function namelessHolder (holder: string | null, state: Pick<AppData, 'peers' | 'status'>): boolean {
+  if (holder === null || holder === state.status.data?.peerId) return false
+  return state.peers.data?.find((p) => p.peerId === holder)?.meta == null
+}

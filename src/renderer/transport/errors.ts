@@ -5,7 +5,7 @@ import type { ApiErrorName } from '../../shared/api.js'
 export type TransportErrorName = ApiErrorName | 'UnreachableError'
 
 const API_ERROR_NAMES: ReadonlySet<string> = new Set<ApiErrorName>([
-  'ValidationError', 'NotFoundError', 'UnauthorizedError', 'ConflictError', 'InternalError'
+  'ValidationError', 'NotFoundError', 'UnauthorizedError', 'ConflictError', 'TooManyRequestsError', 'InternalError'
 ])
 
 /** A failed API call: `name` and `message` (and `field` for ValidationError) from the error body. */

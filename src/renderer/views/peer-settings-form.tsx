@@ -1,4 +1,5 @@
-// "Peer settings": this peer's name, bootstrap peers and Docker endpoint; applied at the next start.
+// "Peer settings": this peer's name, bootstrap peers and Docker endpoint (applied at the next start)
+// and the peers it denies or alone allows (applied at once).
 import type { PeerConfigView } from '../../shared/api.js'
 import { FormError, TextAreaField, TextField } from '../components/field.js'
 import { useSettingsForm } from '../components/use-settings-form.js'
@@ -30,6 +31,16 @@ export function PeerSettingsForm ({ config }: { config: PeerConfigView }): React
           id='peer-bootstrap' label='Bootstrap peers' rows={4} value={values.bootstrap} className='span-3'
           onChange={(e) => { setValue('bootstrap', e.target.value) }} error={errors.bootstrap}
           hint='One multiaddr per line, ending in /p2p/<peer id>' spellCheck={false}
+        />
+        <TextAreaField
+          id='peer-deny' label='Denied peers' rows={3} value={values.denyPeers} className='span-3'
+          onChange={(e) => { setValue('denyPeers', e.target.value) }} error={errors.denyPeers}
+          hint='One peer id per line: no connection, and records they sign are ignored. Applied at once.' spellCheck={false}
+        />
+        <TextAreaField
+          id='peer-allow' label='Allowed peers only' rows={3} value={values.allowPeers} className='span-3'
+          onChange={(e) => { setValue('allowPeers', e.target.value) }} error={errors.allowPeers}
+          hint='Empty: every member of the organisation. Otherwise only these peer ids (include relays and bootstrap peers).' spellCheck={false}
         />
       </div>
       <p className='muted'>Data dir: <code>{config.dataDir}</code></p>

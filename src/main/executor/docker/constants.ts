@@ -29,6 +29,13 @@ export const LOG_DRAIN_TIMEOUT_MS = 2_000
 /** Docker refuses memory limits below 6 MiB. */
 export const MIN_MEMORY_MB = 6
 export const PIDS_LIMIT = 256
+/** Size of the task's /tmp (tmpfs). Its pages count against the task's memory limit as well. */
+export const TMP_SIZE_MB = 64
+/**
+ * Size of the task's /output (a tmpfs volume that lives as long as the container): a task filling it
+ * gets ENOSPC instead of filling the owner's disk. Its pages count against the memory limit too.
+ */
+export const OUTPUT_SIZE_MB = 256
 /** nobody:nogroup — no task runs as root in its container. */
 export const SANDBOX_USER = '65534:65534'
 

@@ -116,7 +116,8 @@ export class DockerExecutor implements Executor {
     for (const c of containers) {
       if (busy.has(runKey(c.Labels[LABEL_TASK] ?? '', c.Labels[LABEL_EPOCH] ?? ''))) continue
       try {
-        await this.docker.getContainer(c.Id).remove({ force: true, ...bounded() })
+        // v: its /output volume goes with it
+        await this.docker.getContainer(c.Id).remove({ force: true, v: true, ...bounded() })
         removed++
       } catch (err) {
         if (statusCode(err) !== 404) throw err
@@ -175,7 +176,7 @@ export class DockerExecutor implements Executor {
       return dockerError(err)
     } finally {
       if (container !== undefined) {
-        await container.remove({ force: true, ...bounded() }).catch((err: unknown) => {
+        await container.remove({ force: true, v: true, ...bounded() }).catch((err: unknown) => {
           if (statusCode(err) !== 404) system(`could not remove container ${container?.id.slice(0, 12)}: ${message(err)}`)
         })
       }
@@ -249,13 +250,10 @@ export class DockerExecutor implements Executor {
     const root = path.join(this.workRoot, `${run.taskId.replace(/[^\w.-]/g, '_')}-${run.epoch}`)
     await rm(root, { recursive: true, force: true })
     const input = path.join(root, 'input')
-    const output = path.join(root, 'output')
     await mkdir(input, { recursive: true })
-    await mkdir(output, { recursive: true })
-    // the task runs as uid 65534: it reads /input and writes /output whatever our umask is
+    // the task runs as uid 65534: it reads /input whatever our umask is (/output is a volume, sandbox.ts)
     await chmod(input, 0o755)
-    await chmod(output, 0o777)
-    return { root, input, output }
+    return { root, input }
   }
 }
 

@@ -9,7 +9,7 @@ function run (network: boolean): TaskRun {
 }
 
 const limits = { cpu: 1, memoryMb: 64, timeoutSec: 10 }
-const dirs = { input: '/w/in', output: '/w/out' }
+const dirs = { input: '/w/in' }
 const networkOf = (network: boolean, allowNetwork: boolean): unknown => {
   const o = containerOptions(run(network), limits, dirs, { allowNetwork, owner: 'me' })
   return { disabled: o.NetworkDisabled, mode: o.HostConfig?.NetworkMode }
@@ -28,5 +28,15 @@ describe('containerOptions network policy', () => {
     expect(o.User).toBe('65534:65534')
     expect(o.Labels).toEqual({ 'mcloud.task': 't1', 'mcloud.epoch': '2', 'mcloud.owner': 'me' })
     expect(o.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], PidsLimit: 256 })
+  })
+
+  it('bounds every writable place: /tmp and /output are sized tmpfs, /output no host directory', () => {
+    const o = containerOptions(run(false), limits, dirs, { allowNetwork: false })
+    expect(o.HostConfig?.Tmpfs).toEqual({ '/tmp': 'rw,size=64m' })
+    expect(o.HostConfig?.Binds).toEqual(['/w/in:/input:ro'])
+    expect(o.HostConfig?.Mounts).toHaveLength(1)
+    const output = o.HostConfig!.Mounts![0]!
+    expect(output).toMatchObject({ Type: 'volume', Source: '', Target: '/output' })
+    expect(output.VolumeOptions?.DriverConfig.Options).toMatchObject({ type: 'tmpfs', o: 'size=256m,mode=1777,nosuid,nodev,noexec' })
   })
 })

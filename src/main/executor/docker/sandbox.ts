@@ -2,7 +2,7 @@
 // capped by what this peer lends.
 import type Dockerode from 'dockerode'
 import type { TaskRun } from '../index.js'
-import { LABEL_EPOCH, LABEL_OWNER, LABEL_TASK, MIN_MEMORY_MB, PIDS_LIMIT, SANDBOX_USER } from './constants.js'
+import { LABEL_EPOCH, LABEL_OWNER, LABEL_TASK, MIN_MEMORY_MB, OUTPUT_SIZE_MB, PIDS_LIMIT, SANDBOX_USER, TMP_SIZE_MB } from './constants.js'
 
 export interface ExecutorLimits {
   /** Most CPUs one task may use. Default: all of this machine's. */
@@ -27,7 +27,7 @@ export function effectiveLimits (spec: TaskRun['spec'], limits: Required<Pick<Ex
   }
 }
 
-export interface WorkDirs { input: string, output: string }
+export interface WorkDirs { input: string }
 
 export interface SandboxPolicy {
   /** Set as label `mcloud.owner`. */
@@ -62,7 +62,8 @@ export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: W
       // the default bridge: outbound access through the host's NAT, no published ports
       NetworkMode: network ? 'bridge' : 'none',
       ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': 'rw,size=64m' },
+      // every writable place is bounded: the root is read-only, /tmp and /output are sized tmpfs
+      Tmpfs: { '/tmp': `rw,size=${TMP_SIZE_MB}m` },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       NanoCpus: Math.round(limits.cpu * 1e9),
@@ -72,7 +73,15 @@ export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: W
       PidsLimit: PIDS_LIMIT,
       // docker-init as PID 1 forwards SIGTERM (a shell as PID 1 ignores it)
       Init: true,
-      Binds: [`${dirs.input}:/input:ro`, `${dirs.output}:/output:rw`],
+      Binds: [`${dirs.input}:/input:ro`],
+      // An anonymous volume, removed with the container (remove `v: true`). Not a plain tmpfs mount:
+      // that copies the image's /output mode (root 0755), so nobody could write it.
+      Mounts: [{
+        Type: 'volume',
+        Source: '',
+        Target: '/output',
+        VolumeOptions: { NoCopy: true, Labels: labels, DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${OUTPUT_SIZE_MB}m,mode=1777,nosuid,nodev,noexec` } } }
+      }],
       // output reaches us through attach; nothing is kept on the daemon's disk
       LogConfig: { Type: 'none', Config: {} },
       RestartPolicy: { Name: 'no' }

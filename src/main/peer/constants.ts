@@ -1,0 +1,23 @@
+// Abuse limits of a peer (issue 7), in one place. Rates are per minute with a burst on top
+// (token buckets): a burst of work is normal, a sustained flood is not.
+
+/** Tasks this peer's own API accepts in one burst before refusing with TooManyRequestsError. */
+export const TASK_POST_BURST = 600
+/** Tasks this peer's own API accepts per minute once a burst is spent. */
+export const TASK_POST_PER_MINUTE = 300
+
+/**
+ * New tasks taken per submitter from gossip in one burst. Twice the posting limit, so a submitter
+ * within its own API's limit is never throttled by a receiver; only one that bypasses it is.
+ */
+export const TASK_ACCEPT_BURST = 2 * TASK_POST_BURST
+/** New tasks taken per submitter per minute from gossip, once its burst is spent. */
+export const TASK_ACCEPT_PER_MINUTE = 2 * TASK_POST_PER_MINUTE
+/** Submitters tracked at once; the least recently seen is forgotten (its bucket starts full). */
+export const TASK_ACCEPT_MAX_SUBMITTERS = 10_000
+/** Per-task admission decisions remembered, so a task's spec, state and cancel count once. */
+export const TASK_ACCEPT_MAX_DECISIONS = 50_000
+/** How often the tasks of throttled submitters are looked up again in their task index. */
+export const TASK_CATCH_UP_MS = 15_000
+/** At most one "dropping tasks from X" line per submitter per this long. */
+export const TASK_DROP_LOG_MS = 60_000
