@@ -5,6 +5,8 @@
 export const TASK_POST_BURST = 600
 /** Tasks this peer's own API accepts per minute once a burst is spent. */
 export const TASK_POST_PER_MINUTE = 300
+/** Posted tasks signed and written at once; the others wait their turn. */
+export const SUBMIT_CONCURRENCY = 8
 
 /**
  * New tasks taken per submitter from gossip in one burst. Twice the posting limit, so a submitter

@@ -10,8 +10,9 @@ import type { LeaseEngine } from '../lease/index.js'
 import type { OpenedRecord, RecordStore } from '../records/index.js'
 import type { Scheduler, TaskBook } from '../scheduler/index.js'
 import type { PeerBus } from './bus.js'
-import { TASK_POST_BURST, TASK_POST_PER_MINUTE } from './constants.js'
+import { SUBMIT_CONCURRENCY, TASK_POST_BURST, TASK_POST_PER_MINUTE } from './constants.js'
 import { ApiError } from './errors.js'
+import { Slots } from './slots.js'
 import { TokenBuckets } from './token-bucket.js'
 
 export interface TaskServiceComponents {
@@ -47,6 +48,7 @@ export class TaskService {
   private indexSeq = 0
   private recovered = false
   private readonly posting: TokenBuckets
+  private readonly submitting = new Slots(SUBMIT_CONCURRENCY)
   private readonly postLimit: string
 
   constructor (private readonly c: TaskServiceComponents, init: TaskServiceInit = {}) {
@@ -85,12 +87,19 @@ export class TaskService {
       v: PROTOCOL_VERSION, taskId, submitter: spec.submitter, specHash, status: 'queued', epoch: 0, holder: null,
       seq: 0, attempts: 0, ttlMs: this.c.leases.ttlMs, exitCode: null, error: null, resultCid: null, updatedAt: Date.now()
     }
-    this.mine.add(taskId)
-    this.c.book.setState(state)
-    this.c.book.setSpec(taskId, spec)
-    // Spec first: a provider that sees the state must be able to read the spec.
-    await this.c.records.put(taskSpecKey(taskId), spec, { announce: this.c.announce })
-    await this.c.records.put(taskStateKey(taskId), state, { announce: this.c.announce })
+    // A burst of posts signs and writes a few at a time, so the API's other answers (status, the
+    // task list, the UI) are not queued behind hundreds of DHT writes (bench flood).
+    const release = await this.submitting.acquire()
+    try {
+      this.mine.add(taskId)
+      this.c.book.setState(state)
+      this.c.book.setSpec(taskId, spec)
+      // Spec first: a provider that sees the state must be able to read the spec.
+      await this.c.records.put(taskSpecKey(taskId), spec, { announce: this.c.announce })
+      await this.c.records.put(taskStateKey(taskId), state, { announce: this.c.announce })
+    } finally {
+      release()
+    }
     this.scheduleIndex()
     this.emitState(state)
     this.c.scheduler.tick()
