@@ -5,6 +5,8 @@
 export const TASK_POST_BURST = 600
 /** Tasks this peer's own API accepts per minute once a burst is spent. */
 export const TASK_POST_PER_MINUTE = 300
+/** Lease periods an unclaimed task of mine stays quiet before I post it again (task-service.ts). */
+export const TASK_REPOST_QUIET_LEASES = 4
 /** Posted tasks signed and written at once; the others wait their turn. */
 export const SUBMIT_CONCURRENCY = 8
 

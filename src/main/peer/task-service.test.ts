@@ -3,11 +3,11 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import { MAX_RECORD_BYTES } from '../../shared/index.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { MAX_RECORD_BYTES, type TaskState } from '../../shared/index.js'
 import { toErrorResponse } from '../api/index.js'
 import type { LeaseEngine } from '../lease/index.js'
-import { openRecord, signRecord, type RecordStore } from '../records/index.js'
+import { openRecord, signRecord, type OpenedRecord, type RecordStore } from '../records/index.js'
 import { TaskBook, type Scheduler } from '../scheduler/index.js'
 import { PeerBus } from './bus.js'
 import { TaskService } from './task-service.js'
@@ -96,4 +96,63 @@ describe('fuzz: TaskService.submit', () => {
     }), { numRuns: 10_000 })
     tasks.stop()
   }, 60_000)
+})
+
+describe('TaskService.refreshMine', () => {
+  const TTL = 1000
+  function quietService (): { tasks: TaskService, book: TaskBook, puts: Array<{ key: string, value: TaskState }>, announced: () => number } {
+    const puts: Array<{ key: string, value: TaskState }> = []
+    let announced = 0
+    const book = new TaskBook()
+    // Task states only: the submitter's index is written on its own timer.
+    const records = {
+      put: async (key: string, value: TaskState, o: { announce?: unknown }) => {
+        if (key.startsWith('/mc/task/') && key.endsWith('/state')) { puts.push({ key, value }); if (o.announce !== undefined) announced++ }
+        return { acks: 1, required: 1 }
+      }
+    } as unknown as RecordStore
+    // The quorum read finds what the book holds (the real read feeds the book the same way).
+    const leases = { ttlMs: TTL, readState: async () => ({}), watcher: { observe: () => {} } } as unknown as LeaseEngine
+    const scheduler = { tick: () => {}, onState: () => {}, isRunning: () => false, runningSince: () => null } as unknown as Scheduler
+    const tasks = new TaskService({ records, leases, book, scheduler, bus: new PeerBus(), peerId: PEER, name: 'me', announce: () => {} })
+    return { tasks, book, puts, announced: () => announced }
+  }
+  const seen = (tasks: TaskService, state: TaskState): void => {
+    tasks.onRecord({ parsed: { kind: 'task-state', id: state.taskId }, value: state } as unknown as OpenedRecord)
+  }
+  afterEach(() => { vi.useRealTimers() })
+
+  it('posts a task nobody claimed again after four quiet lease periods, with the next seq, and only then', async () => {
+    vi.useFakeTimers()
+    const { tasks, book, puts, announced } = quietService()
+    const { taskId } = await tasks.submit({ image: 'busybox', command: ['true'] })
+    const queued = book.get(taskId)!.state
+    seen(tasks, queued)
+    puts.length = 0
+    vi.advanceTimersByTime(3 * TTL)
+    await tasks.refreshMine()
+    expect(puts).toEqual([]) // quiet, but not for long enough: only re-read
+    vi.advanceTimersByTime(TTL)
+    await tasks.refreshMine()
+    expect(puts).toHaveLength(1)
+    expect(puts[0]!.key).toBe(`/mc/task/${taskId}/state`)
+    expect(puts[0]!.value).toMatchObject({ status: 'queued', epoch: 0, holder: null, seq: queued.seq + 1 })
+    expect(announced()).toBeGreaterThan(0)
+    tasks.stop()
+  })
+
+  it('never posts again a task that was claimed or cancelled', async () => {
+    vi.useFakeTimers()
+    const { tasks, book, puts } = quietService()
+    const claimed = (await tasks.submit({ image: 'busybox', command: ['true'] })).taskId
+    const cancelled = (await tasks.submit({ image: 'busybox', command: ['false'] })).taskId
+    const state = book.get(claimed)!.state
+    seen(tasks, { ...state, status: 'leased', epoch: 1, holder: '12D3KooWHolderHolderHolderHolderHolderHolderHold1', attempts: 1 })
+    book.markCancelled(cancelled)
+    puts.length = 0
+    vi.advanceTimersByTime(10 * TTL)
+    await tasks.refreshMine()
+    expect(puts).toEqual([])
+    tasks.stop()
+  })
 })

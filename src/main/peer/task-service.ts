@@ -10,7 +10,7 @@ import type { LeaseEngine } from '../lease/index.js'
 import type { OpenedRecord, RecordStore } from '../records/index.js'
 import type { Scheduler, TaskBook } from '../scheduler/index.js'
 import type { PeerBus } from './bus.js'
-import { SUBMIT_CONCURRENCY, TASK_POST_BURST, TASK_POST_PER_MINUTE } from './constants.js'
+import { SUBMIT_CONCURRENCY, TASK_POST_BURST, TASK_POST_PER_MINUTE, TASK_REPOST_QUIET_LEASES } from './constants.js'
 import { ApiError } from './errors.js'
 import { Slots } from './slots.js'
 import { TokenBuckets } from './token-bucket.js'
@@ -210,17 +210,31 @@ export class TaskService {
 
   /**
    * Re-reads my own unfinished tasks that have been quiet for two lease periods, so I learn
-   * results even if gossip missed them; a few per round keeps the cost flat.
+   * results even if gossip missed them; a few per round keeps the cost flat. One still unclaimed
+   * after TASK_REPOST_QUIET_LEASES lease periods is posted again (see `repost`).
    */
   async refreshMine (): Promise<void> {
     const quietMs = 2 * this.c.leases.ttlMs
     let n = 0
     for (const taskId of this.mine) {
       const t = this.c.book.get(taskId)
-      if (t === undefined || isTerminal(t.state.status) || Date.now() - this.lastSeen(taskId) < quietMs) continue
-      await this.refresh(taskId).catch(() => undefined)
+      const quietFor = Date.now() - this.lastSeen(taskId)
+      if (t === undefined || isTerminal(t.state.status) || quietFor < quietMs) continue
+      const state = await this.refresh(taskId).catch(() => undefined)
+      if (state !== undefined && quietFor >= TASK_REPOST_QUIET_LEASES * this.c.leases.ttlMs) await this.repost(state).catch(() => {})
       if (++n >= 5) return
     }
+  }
+
+  /**
+   * Posts an unclaimed task's state again (seq + 1, so it is a new gossip message): if every
+   * provider missed its announcement (lost under load, a provider restarting), nothing else would
+   * tell them until some peer arrives and reads my index. Providers that knew it see a newer
+   * queued state and nothing else changes; a claim (epoch 1) outranks it whatever its seq.
+   */
+  private async repost (state: TaskState): Promise<void> {
+    if (state.status !== 'queued' || state.epoch !== 0 || this.c.book.get(state.taskId)?.cancelled === true) return
+    await this.c.records.put(taskStateKey(state.taskId), { ...state, seq: state.seq + 1, updatedAt: Date.now() }, { announce: this.c.announce })
   }
 
   private lastSeen (taskId: string): number {
