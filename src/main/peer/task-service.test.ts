@@ -141,6 +141,27 @@ describe('TaskService.refreshMine', () => {
     tasks.stop()
   })
 
+  it('never posts a task again while its first post is still being written', async () => {
+    vi.useFakeTimers()
+    const { tasks, book, puts } = quietService()
+    // The spec's write hangs (no acknowledgement yet) while a refresh round comes.
+    let specWritten: () => void = () => {}
+    const records = (tasks as unknown as { c: { records: { put: (...a: unknown[]) => Promise<unknown> } } }).c.records
+    const put = records.put
+    records.put = async (...a: unknown[]) => {
+      if (String(a[0]).endsWith('/spec')) await new Promise<void>(resolve => { specWritten = resolve })
+      return await put(...a)
+    }
+    const submitted = tasks.submit({ image: 'busybox', command: ['true'] })
+    await vi.advanceTimersByTimeAsync(10 * TTL)
+    await tasks.refreshMine()
+    specWritten()
+    const { taskId } = await submitted
+    expect(puts.map(p => p.value.seq)).toEqual([0]) // only the submit's own queued state
+    expect(book.get(taskId)!.state.seq).toBe(0)
+    tasks.stop()
+  })
+
   it('never posts again a task that was claimed or cancelled', async () => {
     vi.useFakeTimers()
     const { tasks, book, puts } = quietService()

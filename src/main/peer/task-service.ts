@@ -49,6 +49,8 @@ export class TaskService {
   private recovered = false
   private readonly posting: TokenBuckets
   private readonly submitting = new Slots(SUBMIT_CONCURRENCY)
+  /** My tasks whose first post (spec, then state) is being written now. */
+  private readonly firstPosts = new Set<string>()
   private readonly postLimit: string
 
   constructor (private readonly c: TaskServiceComponents, init: TaskServiceInit = {}) {
@@ -92,12 +94,17 @@ export class TaskService {
     const release = await this.submitting.acquire()
     try {
       this.mine.add(taskId)
+      // refreshMine must not re-post a task whose first post is still being written: its seq 1
+      // would make this very put stale (lease-race test, a submit failing under load).
+      this.firstPosts.add(taskId)
+      this.seenAt.set(taskId, Date.now())
       this.c.book.setState(state)
       this.c.book.setSpec(taskId, spec)
       // Spec first: a provider that sees the state must be able to read the spec.
       await this.c.records.put(taskSpecKey(taskId), spec, { announce: this.c.announce })
       await this.c.records.put(taskStateKey(taskId), state, { announce: this.c.announce })
     } finally {
+      this.firstPosts.delete(taskId)
       release()
     }
     this.scheduleIndex()
@@ -233,7 +240,7 @@ export class TaskService {
    * queued state and nothing else changes; a claim (epoch 1) outranks it whatever its seq.
    */
   private async repost (state: TaskState): Promise<void> {
-    if (state.status !== 'queued' || state.epoch !== 0 || this.c.book.get(state.taskId)?.cancelled === true) return
+    if (state.status !== 'queued' || state.epoch !== 0 || this.firstPosts.has(state.taskId) || this.c.book.get(state.taskId)?.cancelled === true) return
     await this.c.records.put(taskStateKey(state.taskId), { ...state, seq: state.seq + 1, updatedAt: Date.now() }, { announce: this.c.announce })
   }
 
