@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto'
 import type { ApiEvent, MCloudApi, PeerConfigView, SubmitTaskRequest, TaskView } from '../../shared/api.js'
 import { DEFAULT_TASK_POLICY, type LendingView, type SharingSettings } from '../../shared/sharing.js'
+import { afterEach, beforeEach } from 'vitest'
+import { startApiServer, type ApiServer } from './server.js'
 
 export const FAKE_PEER_ID = '12D3KooWFakePeerFakePeerFakePeerFakePeerFakePeer1'
 
@@ -114,4 +116,18 @@ export function createFakeApi (): FakeApi {
       return () => { listeners.delete(listener) }
     }
   }
+}
+
+/**
+ * A fresh fake API served over HTTP for each test of the enclosing describe (closed after it), the
+ * running peer the CLI talks to; `dataDir()` is read per test, where the CLI finds api.json.
+ */
+export function serveFakeApiEachTest (dataDir: () => string): { api: FakeApi, server: ApiServer } {
+  const served = {} as { api: FakeApi, server: ApiServer }
+  beforeEach(async () => {
+    served.api = createFakeApi()
+    served.server = await startApiServer(served.api, { dataDir: dataDir() })
+  })
+  afterEach(async () => { await served.server.close() })
+  return served
 }

@@ -2,14 +2,14 @@
 // writes hundreds of MB of output, and (2) a submitter posts thousands of tasks at once? The
 // measured peer lives in its own process (flood-peer.ts) next to a partner peer that holds the DHT
 // replicas; this process only talks HTTP to the measured peer's API and collects its memory.
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { isTerminal, type SubmitTaskRequest, type TaskView } from '../../shared/index.js'
 import { ApiClientError, createApiClient, type ApiClient } from '../api/index.js'
 import { createOrgKeyFile } from '../p2p/index.js'
+import { forkBenchWorker } from './bench-worker.js'
 import { FLOOD_PEER_ENV, type FloodPeerInit, type FloodPeerMessage } from './flood-protocol.js'
 import { ApiProbe, memoryTrace, type ApiLatency, type MemorySample, type MemoryTrace } from './flood-probe.js'
 import { requireLocalImage } from './latency.js'
@@ -86,17 +86,12 @@ const START_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 20_000
 const LINE_BYTES = 200
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const REPO = resolve(HERE, '../../..')
-const WORKER = join(HERE, `flood-peer${fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js'}`)
 const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
 interface PeerProcess { pid: number, ready: Extract<FloodPeerMessage, { type: 'ready' }>, memory: MemorySample[], stop: () => Promise<void> }
 
 async function startPeerProcess (init: FloodPeerInit): Promise<PeerProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, [FLOOD_PEER_ENV]: JSON.stringify(init) }
-  delete env.DEBUG
-  const child: ChildProcess = fork(WORKER, [], { cwd: REPO, env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  const child: ChildProcess = forkBenchWorker('flood-peer', { ...process.env, [FLOOD_PEER_ENV]: JSON.stringify(init) })
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-2000) })
   const memory: MemorySample[] = []

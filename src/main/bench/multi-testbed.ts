@@ -4,12 +4,12 @@
 // in worker i % P, and peers 0..B-1 are the bootstrap peers. Workers stream their peers' events
 // back over IPC. Workers die with the parent: they exit when the IPC channel closes, and the
 // parent SIGKILLs any still alive when it exits.
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { createOrgKeyFile } from '../p2p/index.js'
+import { forkBenchWorker } from './bench-worker.js'
 import type { Cmd, PeerEventLine, Request, StartedPeer, WorkerMeasure, WorkerMessage } from './multi-testbed-protocol.js'
 
 export interface MultiTestbedInit {
@@ -45,10 +45,6 @@ export interface MultiTestbed {
   stop: () => Promise<void>
 }
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const REPO = resolve(HERE, '../../..')
-// Run from source (tsx, vitest) or built (dist): the worker has this file's extension.
-const WORKER = join(HERE, `multi-testbed-worker${fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js'}`)
 const STOP_GRACE_MS = 20_000
 // MCLOUD_SCALE_CPU_PROF=<dir>: every worker writes a V8 CPU profile there (what dominates a peer's cost).
 const PROFILE = process.env.MCLOUD_SCALE_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.MCLOUD_SCALE_CPU_PROF}`]
@@ -123,10 +119,8 @@ export async function startMultiTestbed (init: MultiTestbedInit): Promise<MultiT
   const orgKeyFile = join(root, 'org.key')
   await createOrgKeyFile(orgKeyFile)
   const procs = Math.max(1, Math.min(init.procs, init.peers))
-  const env = { ...process.env }
-  delete env.DEBUG
   const workers = Array.from({ length: procs }, (_, n) => {
-    const child = fork(WORKER, [], { cwd: REPO, env, execArgv: ['--import', 'tsx', ...PROFILE], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    const child = forkBenchWorker('multi-testbed-worker', process.env, PROFILE)
     live.add(child)
     return new Worker(n, child, init.onEvents)
   })

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TaskView } from '../../shared/api.js'
-import { createFakeApi, FAKE_PEER_ID, type FakeApi } from '../api/fake-api.test-helper.js'
-import { startApiServer, type ApiServer } from '../api/index.js'
+import { FAKE_PEER_ID, serveFakeApiEachTest } from '../api/fake-api.test-helper.js'
 import { buildPeerConfig, redactUrl } from './agent.js'
 import { resolveDataDir } from './args.js'
 import { runCli } from './run.js'
@@ -151,13 +150,7 @@ describe('argument mapping', () => {
 })
 
 describe('against a running API (fake peer)', () => {
-  let api: FakeApi
-  let server: ApiServer
-  beforeEach(async () => {
-    api = createFakeApi()
-    server = await startApiServer(api, { dataDir })
-  })
-  afterEach(async () => { await server.close() })
+  const served = serveFakeApiEachTest(() => dataDir)
   const run = (...argv: string[]): Promise<Run> => cli(withDataDir(argv))
 
   it('status, submit, ps, cancel, logs with --json', async () => {
@@ -167,7 +160,7 @@ describe('against a running API (fake peer)', () => {
     const submitted = await run('submit', '--image', 'busybox', '--cmd', 'echo hi', '--json')
     const { taskId } = JSON.parse(submitted.stdout) as { taskId: string }
     expect(taskId).toMatch(/^[0-9a-f]{64}$/)
-    expect(api.tasks.get(taskId)?.command).toEqual(['sh', '-c', 'echo hi'])
+    expect(served.api.tasks.get(taskId)?.command).toEqual(['sh', '-c', 'echo hi'])
     const ps = JSON.parse((await run('ps', '--json')).stdout) as TaskView[]
     expect(ps.map((t) => t.taskId)).toEqual([taskId])
     expect(JSON.parse((await run('peers', '--json')).stdout)).toEqual([])
@@ -188,8 +181,8 @@ describe('against a running API (fake peer)', () => {
   })
 
   it('maps API errors to exit codes', async () => {
-    api.failNext.method = 'submitTask'
-    api.failNext.error = Object.assign(new Error('memoryMb: more than any peer lends'), { name: 'ValidationError', field: 'memoryMb' })
+    served.api.failNext.method = 'submitTask'
+    served.api.failNext.error = Object.assign(new Error('memoryMb: more than any peer lends'), { name: 'ValidationError', field: 'memoryMb' })
     const invalid = await run('submit', '--image', 'busybox', '--cmd', 'x')
     expect(invalid).toMatchObject({ code: 2, stderr: 'mcloud: --mem: more than any peer lends\n' })
     const missing = await run('cancel', 'f'.repeat(64))
@@ -211,8 +204,8 @@ describe('against a running API (fake peer)', () => {
     const set = JSON.parse((await run('sharing', 'set', '--max-cpu', '1.5', '--max-mem', '2g', '--max-tasks', '3', '--idle-start', '10', '--allow-network', '--json')).stdout) as { settings: Record<string, unknown> }
     expect(set.settings).toMatchObject({ maxCpu: 1.5, maxMemoryMb: 2048, maxTasks: 3, idleStartMin: 10, allowNetwork: true })
     expect((await run('sharing', 'stop-now')).stdout).toBe('sharing paused; 0 running tasks handed back to other peers\n')
-    api.failNext.method = 'updateSharing'
-    api.failNext.error = Object.assign(new Error('maxCpu: maxCpu must be at most 4096'), { name: 'ValidationError', field: 'maxCpu' })
+    served.api.failNext.method = 'updateSharing'
+    served.api.failNext.error = Object.assign(new Error('maxCpu: maxCpu must be at most 4096'), { name: 'ValidationError', field: 'maxCpu' })
     expect(await run('sharing', 'set', '--max-cpu', '5000')).toMatchObject({ code: 2, stderr: 'mcloud: --max-cpu: maxCpu must be at most 4096\n' })
     const { stdout: taskId } = await run('submit', '--image', 'busybox', '--', 'true')
     const why = await run('why', taskId.trim().slice(0, 8))
@@ -222,31 +215,31 @@ describe('against a running API (fake peer)', () => {
 
   it('ui-url prints the web UI address with the token', async () => {
     const r = await run('ui-url')
-    expect(r).toEqual({ code: 0, stdout: `${server.url}/?token=${server.token}\n`, stderr: '' })
+    expect(r).toEqual({ code: 0, stdout: `${served.server.url}/?token=${served.server.token}\n`, stderr: '' })
   })
 
   it('logs --follow streams until the task ends', async () => {
     const { stdout } = await run('submit', '--image', 'busybox', '--cmd', 'x')
     const taskId = stdout.trim()
     const following = run('logs', taskId, '--follow')
-    await expect.poll(() => api.listenerCount()).toBe(1)
-    const task = api.tasks.get(taskId)!
-    api.emit({ type: 'task:log', line: { taskId, epoch: 1, stream: 'stdout', line: 'second', at: 2 } })
-    api.emit({ type: 'task:log', line: { taskId: 'other', epoch: 1, stream: 'stdout', line: 'not mine', at: 2 } })
-    api.emit({ type: 'task:log', line: { taskId, epoch: 1, stream: 'stderr', line: 'oops', at: 3 } })
-    api.emit({ type: 'task:state', task: { ...task, status: 'running', epoch: 1 } })
-    api.emit({ type: 'task:state', task: { ...task, status: 'succeeded', epoch: 1, exitCode: 0 } })
+    await expect.poll(() => served.api.listenerCount()).toBe(1)
+    const task = served.api.tasks.get(taskId)!
+    served.api.emit({ type: 'task:log', line: { taskId, epoch: 1, stream: 'stdout', line: 'second', at: 2 } })
+    served.api.emit({ type: 'task:log', line: { taskId: 'other', epoch: 1, stream: 'stdout', line: 'not mine', at: 2 } })
+    served.api.emit({ type: 'task:log', line: { taskId, epoch: 1, stream: 'stderr', line: 'oops', at: 3 } })
+    served.api.emit({ type: 'task:state', task: { ...task, status: 'running', epoch: 1 } })
+    served.api.emit({ type: 'task:state', task: { ...task, status: 'succeeded', epoch: 1, exitCode: 0 } })
     const r = await following
     expect(r.code).toBe(0)
     expect(r.stdout).toBe('hello\nsecond\n')
     expect(r.stderr).toBe('oops\n')
-    await expect.poll(() => api.listenerCount()).toBe(0)
+    await expect.poll(() => served.api.listenerCount()).toBe(0)
   })
 
   it('logs --follow exits at once for a finished task', async () => {
     const { stdout } = await run('submit', '--image', 'busybox', '--cmd', 'x')
     const taskId = stdout.trim()
-    api.tasks.set(taskId, { ...api.tasks.get(taskId)!, status: 'failed', exitCode: 1 })
+    served.api.tasks.set(taskId, { ...served.api.tasks.get(taskId)!, status: 'failed', exitCode: 1 })
     const r = await run('logs', taskId, '-f')
     expect(r).toEqual({ code: 0, stdout: 'hello\n', stderr: '' })
   })

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { peerConfigUpdateSchema } from '../../shared/api.js'
-import { createFakeApi, type FakeApi } from '../api/fake-api.test-helper.js'
-import { startApiServer, type ApiServer } from '../api/index.js'
+import { serveFakeApiEachTest } from '../api/fake-api.test-helper.js'
 import { createOrgKeyFile, orgKeyFingerprint, orgKeyFromFile } from '../p2p/org-key.js'
 import { buildPeerConfig } from './agent.js'
 import { runCli } from './run.js'
@@ -141,13 +140,7 @@ describe('mcloud org deny / allow, no peer running', () => {
 })
 
 describe('mcloud org against a running peer (fake API)', () => {
-  let api: FakeApi
-  let server: ApiServer
-  beforeEach(async () => {
-    api = createFakeApi()
-    server = await startApiServer(api, { dataDir })
-  })
-  afterEach(async () => { await server.close() })
+  const served = serveFakeApiEachTest(() => dataDir)
 
   it('join goes through the running peer\'s import and says it must restart', async () => {
     const file = join(dir, 'acme.key')
@@ -160,9 +153,9 @@ describe('mcloud org against a running peer (fake API)', () => {
   })
 
   it('the API refuses a bad peer id naming the field and the entry', async () => {
-    const res = await fetch(`${server.url}/api/config`, {
+    const res = await fetch(`${served.server.url}/api/config`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${served.server.token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ denyPeers: [PEER_A, 'x'] })
     })
     expect(res.status).toBe(400)
@@ -172,7 +165,7 @@ describe('mcloud org against a running peer (fake API)', () => {
   it('deny is applied by the running peer at once; show reads its lists', async () => {
     const r = await cli(['org', 'deny', PEER_A, '--data-dir', dataDir])
     expect(r.stdout).toContain('Applied now by the running peer')
-    expect((await api.config()).denyPeers).toEqual([PEER_A])
+    expect((await served.api.config()).denyPeers).toEqual([PEER_A])
     const shown = await cli(['org', 'show', '--data-dir', dataDir, '--json'])
     expect(JSON.parse(shown.stdout)).toMatchObject({ fingerprint: 'abcd', pendingFingerprint: null, denyPeers: [PEER_A], allowPeers: [], running: true })
   })

@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createFakeApi, type FakeApi } from '../api/fake-api.test-helper.js'
-import { startApiServer, type ApiServer } from '../api/index.js'
+import { serveFakeApiEachTest } from '../api/fake-api.test-helper.js'
 import { buildPeerConfig } from './agent.js'
 import { runCli } from './run.js'
 
@@ -57,13 +56,7 @@ describe('mcloud agent: per-task policy flags', () => {
 })
 
 describe('mcloud sharing set: per-task policy against a running API', () => {
-  let api: FakeApi
-  let server: ApiServer
-  beforeEach(async () => {
-    api = createFakeApi()
-    server = await startApiServer(api, { dataDir })
-  })
-  afterEach(async () => { await server.close() })
+  serveFakeApiEachTest(() => dataDir)
 
   it('changes the policy and shows it', async () => {
     const set = await cli('sharing', 'set', '--allow-image', 'mcloud-test/*', '--max-task-mem', '512m', '--max-task-time', '2h', '--json')
