@@ -50,6 +50,19 @@ async function expectRefused (from: Libp2p, addr: Multiaddr, to: Libp2p): Promis
   await apart(from, to)
 }
 
+/**
+ * A dial that must succeed (set-up, or an admitted peer), tried twice: under the full suite's load
+ * one loopback dial timed out at the 15 s address limit (CI, fa2bb5c), which says nothing about
+ * the lists. `ms`: the budget of each try (ICE and DTLS over loopback can take seconds).
+ */
+async function dialAdmitted (from: Libp2p, addr: Multiaddr, ms = 15_000): Promise<Awaited<ReturnType<Libp2p['dial']>>> {
+  try {
+    return await from.dial(addr, { signal: AbortSignal.timeout(ms) })
+  } catch {
+    return await from.dial(addr, { signal: AbortSignal.timeout(ms) })
+  }
+}
+
 const circuitAddr = (node: Libp2p): Multiaddr | undefined =>
   node.getMultiaddrs().find(ma => ma.toString().includes('/p2p-circuit') && !ma.toString().includes('/webrtc'))
 const webRTCAddr = (node: Libp2p): Multiaddr | undefined => node.getMultiaddrs().find(ma => ma.toString().includes('/p2p-circuit/webrtc'))
@@ -77,7 +90,7 @@ describe('deny and allow lists over TCP', () => {
   it('denying a connected peer and hanging up keeps it out', async () => {
     const bob = await member(TCP)
     const alice = await member(TCP)
-    await bob.node.dial(alice.node.getMultiaddrs()[0]!)
+    await dialAdmitted(bob.node, alice.node.getMultiaddrs()[0]!)
     await waitFor('alice to see bob', () => alice.node.getConnections(bob.node.peerId).length > 0, 5_000)
     alice.access.set({ deny: [bob.node.peerId.toString()] })
     expect(await alice.access.closeRefused(alice.node)).toEqual([bob.node.peerId.toString()])
@@ -96,7 +109,7 @@ describe('deny list over a circuit relay and WebRTC', () => {
     const mallory = await member(UNREACHABLE)
     const friend = await member(UNREACHABLE)
     const alice = await member(UNREACHABLE, { deny: [mallory.node.peerId.toString()] })
-    for (const m of [mallory, friend, alice]) await m.node.dial(relay.node.getMultiaddrs()[0]!)
+    for (const m of [mallory, friend, alice]) await dialAdmitted(m.node, relay.node.getMultiaddrs()[0]!)
     const aliceRelayed = await waitFor('alice\'s relay reservation', () => circuitAddr(alice.node), 20_000)
     const aliceWebRTC = await waitFor('alice\'s WebRTC address', () => webRTCAddr(alice.node), 20_000)
     const malloryWebRTC = await waitFor('mallory\'s WebRTC address', () => webRTCAddr(mallory.node), 20_000)
@@ -107,10 +120,10 @@ describe('deny list over a circuit relay and WebRTC', () => {
     await apart(alice.node, mallory.node)
 
     // the same path works for a peer alice admits: the refusal above is the list, not the set-up
-    const relayed = await friend.node.dial(aliceRelayed)
+    const relayed = await dialAdmitted(friend.node, aliceRelayed)
     expect(relayed.limits).toBeDefined()
     // ICE and DTLS over loopback: seconds, more on a loaded machine
-    const direct = await friend.node.dial(aliceWebRTC, { signal: AbortSignal.timeout(60_000) })
+    const direct = await dialAdmitted(friend.node, aliceWebRTC, 45_000)
     expect(direct.remoteAddr.toString()).toContain('/webrtc')
     expect(direct.limits).toBeUndefined()
     // alice turns the friend out while it is connected: every connection to it (relayed or direct) goes
@@ -123,7 +136,7 @@ describe('deny list over a circuit relay and WebRTC', () => {
   it('a peer without any organisation key reaches neither the relay nor, through it, a member', async () => {
     const relay = await member(TCP)
     const alice = await member(UNREACHABLE)
-    await alice.node.dial(relay.node.getMultiaddrs()[0]!)
+    await dialAdmitted(alice.node, relay.node.getMultiaddrs()[0]!)
     const aliceRelayed = await waitFor('alice\'s relay reservation', () => circuitAddr(alice.node), 20_000)
     const aliceWebRTC = await waitFor('alice\'s WebRTC address', () => webRTCAddr(alice.node), 20_000)
     // plain Noise, the same transports: everything a member has except the key
