@@ -305,7 +305,9 @@ describe.skipIf(noDocker)('DockerExecutor on the real engine', () => {
 
   it('reports an out-of-memory kill with the limit', async () => {
     const r = await exec(spec(sh('x=a; while true; do x=$x$x; done'), { memoryMb: 32 }))
-    expect(r).toMatchObject({ exitCode: 137, error: 'out of memory (limit 32 MiB)' })
+    // The engine's OOM flag can come late or never on cgroup v2 (exit-reason.ts): either way the user is told
+    expect(r.exitCode).toBe(137)
+    expect(r.error).toMatch(/^(killed \(SIGKILL\), most likely )?out of memory \(limit 32 MiB\)$/)
   })
 
   it('fails a task with a missing image quickly, as the task\'s fault', async () => {

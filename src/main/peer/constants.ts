@@ -5,6 +5,8 @@
 export const TASK_POST_BURST = 600
 /** Tasks this peer's own API accepts per minute once a burst is spent. */
 export const TASK_POST_PER_MINUTE = 300
+/** My task index in the data dir (own-index-file.ts). */
+export const OWN_INDEX_FILE = 'task-index.json'
 /** Lease periods an unclaimed task of mine stays quiet before I post it again (task-service.ts). */
 export const TASK_REPOST_QUIET_LEASES = 4
 /** Posted tasks signed and written at once; the others wait their turn. */

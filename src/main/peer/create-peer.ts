@@ -23,6 +23,7 @@ import { DEFAULT_LEASE_TTL_MS, DEFAULT_LISTEN, VERSION, type PeerConfig } from '
 import { lockDataDir } from './data-dir.js'
 import { ApiError } from './errors.js'
 import { watchPeerArrivals } from './peer-arrivals.js'
+import { OWN_INDEX_FILE } from './constants.js'
 import { GossipChannel } from './gossip.js'
 import { PeerDirectory } from './peer-directory.js'
 import { createPeerLogRelay } from './peer-log-relay.js'
@@ -201,8 +202,12 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // live stream of any task for API clients (WS /api/tasks/:id/logs).
   const relay = createPeerLogRelay({ peerId, logs, bus, logStream, tasks: () => tasks })
   const tasks: TaskService = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: (taskId, holder, epoch) => { relay.keepCopy(taskId, holder, epoch) } }, {
-    postBurst: config.taskLimits?.postBurst, postPerMinute: config.taskLimits?.postPerMinute
+    postBurst: config.taskLimits?.postBurst,
+    postPerMinute: config.taskLimits?.postPerMinute,
+    indexFile: join(config.dataDir, OWN_INDEX_FILE),
+    warn: msg => { console.warn(`mcloud: ${msg}`) }
   })
+  await tasks.loadSavedIndex()
   onBetter = rec => {
     config.onRecord?.(rec)
     if (rec.parsed.kind === 'node-meta') {

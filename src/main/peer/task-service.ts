@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import {
   deriveTaskId, encodeEnvelope, encodePayload, isTerminal, MAX_RECORD_BYTES, nodeTasksKey, PROTOCOL_VERSION, sha256Hex, submitTaskRequestSchema,
   taskCancelKey, taskSpecKey, taskStateKey, TASK_INDEX_MAX_OPEN, TASK_INDEX_MAX_RECENT,
-  type SubmitTaskRequest, type TaskSpec, type TaskState, type TaskView, type CancelTaskResponse
+  type NodeTasks, type SubmitTaskRequest, type TaskSpec, type TaskState, type TaskView, type CancelTaskResponse
 } from '../../shared/index.js'
 import type { LeaseEngine } from '../lease/index.js'
 import type { OpenedRecord, RecordStore } from '../records/index.js'
@@ -12,6 +12,7 @@ import type { Scheduler, TaskBook } from '../scheduler/index.js'
 import type { PeerBus } from './bus.js'
 import { SUBMIT_CONCURRENCY, TASK_POST_BURST, TASK_POST_PER_MINUTE, TASK_REPOST_QUIET_LEASES } from './constants.js'
 import { ApiError } from './errors.js'
+import { readOwnIndex, writeOwnIndex } from './own-index-file.js'
 import { Slots } from './slots.js'
 import { TokenBuckets } from './token-bucket.js'
 
@@ -33,7 +34,14 @@ export interface TaskServiceInit {
   postBurst?: number
   /** Tasks submit() accepts per minute once the burst is spent. Default TASK_POST_PER_MINUTE (300). */
   postPerMinute?: number
+  /** Where my own task index is also saved (own-index-file.ts). Default: nowhere, the DHT only. */
+  indexFile?: string
+  /** Reports a saved index that cannot be read or written. */
+  warn?: (msg: string) => void
 }
+
+/** Reads of a saved task that find nothing before it is dropped from my list. */
+const SAVED_TASK_MAX_MISSES = 5
 
 /** Bytes of an Ed25519 signature: what a spec's envelope adds to its payload besides the key and signer. */
 const SIG_BYTES = 64
@@ -47,13 +55,19 @@ export class TaskService {
   // From the clock, so an index written after a restart outranks the one written before it.
   private indexSeq = 0
   private recovered = false
+  /** Reads that found nothing, per task of my saved index (notFound). */
+  private readonly misses = new Map<string, number>()
   private readonly posting: TokenBuckets
   private readonly submitting = new Slots(SUBMIT_CONCURRENCY)
   /** My tasks whose first post (spec, then state) is being written now. */
   private readonly firstPosts = new Set<string>()
   private readonly postLimit: string
+  private readonly indexFile: string | undefined
+  private readonly warn: (msg: string) => void
 
   constructor (private readonly c: TaskServiceComponents, init: TaskServiceInit = {}) {
+    this.indexFile = init.indexFile
+    this.warn = init.warn ?? (() => {})
     const burst = init.postBurst ?? TASK_POST_BURST
     const perMinute = init.postPerMinute ?? TASK_POST_PER_MINUTE
     this.posting = new TokenBuckets({ burst, perMinute })
@@ -202,14 +216,36 @@ export class TaskService {
     if (this.recovered) return 0
     this.recovered = true
     const { best } = await this.c.records.get<'node-tasks'>(nodeTasksKey(this.c.peerId))
-    if (best === undefined) return 0
-    this.indexSeq = Math.max(this.indexSeq, best.value.seq)
+    if (best !== undefined) this.adoptIndex(best.value)
+    // Those of the saved index too (loadSavedIndex): the network's copy may be older than it.
     let n = 0
-    for (const taskId of [...best.value.open, ...best.value.recent]) {
+    for (const taskId of this.mine) {
+      if (this.c.book.get(taskId) !== undefined) continue
+      await this.refresh(taskId).catch(() => undefined)
+      n++
+    }
+    return n
+  }
+
+  /**
+   * My index as saved in the data dir before a restart: its tasks are mine again at once and are
+   * read from the DHT once connected (recoverMine, refreshMine). Call before the peer connects.
+   */
+  async loadSavedIndex (): Promise<number> {
+    if (this.indexFile === undefined) return 0
+    const saved = await readOwnIndex(this.indexFile, this.warn)
+    if (saved === undefined) return 0
+    return this.adoptIndex(saved)
+  }
+
+  /** Takes the tasks of an earlier index of mine as mine; returns how many were new. */
+  private adoptIndex (index: { seq: number, open: string[], recent: string[] }): number {
+    this.indexSeq = Math.max(this.indexSeq, index.seq)
+    let n = 0
+    for (const taskId of [...index.open, ...index.recent]) {
       if (this.mine.has(taskId)) continue
       this.mine.add(taskId)
-      if (best.value.recent.includes(taskId) && !this.recent.includes(taskId)) this.recent.push(taskId)
-      await this.refresh(taskId).catch(() => undefined)
+      if (index.recent.includes(taskId) && !this.recent.includes(taskId)) this.recent.push(taskId)
       n++
     }
     return n
@@ -226,7 +262,17 @@ export class TaskService {
     for (const taskId of this.mine) {
       const t = this.c.book.get(taskId)
       const quietFor = Date.now() - this.lastSeen(taskId)
-      if (t === undefined || isTerminal(t.state.status) || quietFor < quietMs) continue
+      // one of a saved index that no read has found yet (recoverMine) is tried again here
+      if (t === undefined) {
+        if (this.recovered && quietFor >= quietMs) {
+          this.seenAt.set(taskId, Date.now())
+          const found = await this.refresh(taskId).catch(() => undefined)
+          if (found === undefined) this.notFound(taskId)
+          if (++n >= 5) return
+        }
+        continue
+      }
+      if (isTerminal(t.state.status) || quietFor < quietMs) continue
       const state = await this.refresh(taskId).catch(() => undefined)
       if (state !== undefined && quietFor >= TASK_REPOST_QUIET_LEASES * this.c.leases.ttlMs) await this.repost(state).catch(() => {})
       if (++n >= 5) return
@@ -242,6 +288,16 @@ export class TaskService {
   private async repost (state: TaskState): Promise<void> {
     if (state.status !== 'queued' || state.epoch !== 0 || this.firstPosts.has(state.taskId) || this.c.book.get(state.taskId)?.cancelled === true) return
     await this.c.records.put(taskStateKey(state.taskId), { ...state, seq: state.seq + 1, updatedAt: Date.now() }, { announce: this.c.announce })
+  }
+
+  /** A task of my saved index that no read finds (its records expired): given up after a few rounds, or it would take a re-read slot forever. */
+  private notFound (taskId: string): void {
+    const misses = (this.misses.get(taskId) ?? 0) + 1
+    if (misses < SAVED_TASK_MAX_MISSES) { this.misses.set(taskId, misses); return }
+    this.misses.delete(taskId)
+    this.mine.delete(taskId)
+    this.warn(`task ${taskId.slice(0, 12)} of my saved index was not found in ${misses} reads; dropped from my list`)
+    this.scheduleIndex()
   }
 
   private lastSeen (taskId: string): number {
@@ -279,11 +335,23 @@ export class TaskService {
     }, 200)
   }
 
+  /** Saves an index write still waiting (scheduleIndex), so a submit just before the stop is not lost. */
   stop (): void {
+    if (this.indexTimer !== undefined) this.saveIndex(this.nextIndex())
     clearTimeout(this.indexTimer)
+    this.indexTimer = undefined
   }
 
-  private async publishIndex (): Promise<void> {
+  private saveIndex (index: { seq: number, open: string[], recent: string[] }): void {
+    if (this.indexFile === undefined) return
+    try {
+      writeOwnIndex(this.indexFile, { seq: index.seq, open: index.open, recent: index.recent })
+    } catch (err) {
+      this.warn(`cannot save my task index to ${this.indexFile}: ${(err as Error).message}`)
+    }
+  }
+
+  private nextIndex (): NodeTasks {
     const open: string[] = []
     for (const id of this.mine) {
       const t = this.c.book.get(id)
@@ -293,8 +361,12 @@ export class TaskService {
     }
     while (this.recent.length > TASK_INDEX_MAX_RECENT) this.recent.shift()
     this.indexSeq = Math.max(this.indexSeq + 1, Date.now())
-    await this.c.records.put(nodeTasksKey(this.c.peerId), {
-      v: PROTOCOL_VERSION, peerId: this.c.peerId, seq: this.indexSeq, open: open.slice(-TASK_INDEX_MAX_OPEN), recent: [...this.recent]
-    }).catch(() => undefined)
+    return { v: PROTOCOL_VERSION, peerId: this.c.peerId, seq: this.indexSeq, open: open.slice(-TASK_INDEX_MAX_OPEN), recent: [...this.recent] }
+  }
+
+  private async publishIndex (): Promise<void> {
+    const index = this.nextIndex()
+    this.saveIndex(index)
+    await this.c.records.put(nodeTasksKey(this.c.peerId), index).catch(() => undefined)
   }
 }

@@ -13,6 +13,7 @@ import {
 } from './constants.js'
 import { ping, registerExitWait } from './docker-api.js'
 import { demuxAttach } from './attach-demux.js'
+import { exitError } from './exit-reason.js'
 import { ensureImage, statusCode } from './image.js'
 import { LogLineWriter } from './log-lines.js'
 import { PauseControl } from './pause-control.js'
@@ -229,9 +230,12 @@ export class DockerExecutor implements Executor {
 
       if (cause?.kind === 'abort') return stopped(cause.reason)
       if (cause?.kind === 'timeout') return { exitCode: null, error: `timed out after ${limits.timeoutSec} s` }
-      const info = await container.inspect(bounded())
-      if (info.State.OOMKilled) return { exitCode: status.StatusCode || 137, error: `out of memory (limit ${limits.memoryMb} MiB)` }
-      return { exitCode: status.StatusCode, error: null }
+      const error = await exitError({
+        exitCode: status.StatusCode,
+        memoryMb: limits.memoryMb,
+        oomKilled: async () => (await container.inspect(bounded())).State.OOMKilled
+      })
+      return { exitCode: error === null ? status.StatusCode : status.StatusCode || 137, error }
     } catch (err) {
       if (cause?.kind === 'abort') return stopped(cause.reason)
       // start refused what the task asked for (e.g. a command the image lacks): the task's problem
