@@ -17,16 +17,16 @@ export async function showView (page: Page, view: View): Promise<Locator> {
   return panel
 }
 
-export interface JobFields { image?: string, command?: string, cpu?: string, memory?: string, timeout?: string, environment?: string }
+export interface JobFields { image?: string, command?: string, cpu?: string, memory?: string, timeout?: string, environment?: string, inputFiles?: string }
 
 export const jobForm = (page: Page): Locator => page.getByRole('form', { name: 'New job' })
 
-export const jobField = (page: Page, label: 'Image' | 'Command' | 'CPU' | 'Memory' | 'Timeout' | 'Environment'): Locator =>
+export const jobField = (page: Page, label: 'Image' | 'Command' | 'CPU' | 'Memory' | 'Timeout' | 'Environment' | 'Input files'): Locator =>
   jobForm(page).getByLabel(label, { exact: true })
 
 /** Fills the given fields of "New job" (others keep their values) and presses Submit. */
 export async function submitJob (page: Page, fields: JobFields): Promise<void> {
-  const labels = { image: 'Image', command: 'Command', cpu: 'CPU', memory: 'Memory', timeout: 'Timeout', environment: 'Environment' } as const
+  const labels = { image: 'Image', command: 'Command', cpu: 'CPU', memory: 'Memory', timeout: 'Timeout', environment: 'Environment', inputFiles: 'Input files' } as const
   for (const [key, value] of Object.entries(fields) as Array<[keyof JobFields, string]>) {
     await jobField(page, labels[key]).fill(value)
   }

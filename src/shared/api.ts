@@ -1,8 +1,8 @@
 // The one API contract: requests, responses and events, used by the HTTP/WS server, the CLI,
 // and later IPC and the renderer. Routes are listed one per line, like Syncthing's lib/api.
 import { z } from 'zod'
-import type { NodeMeta, SharingMode, TaskStatus } from './schemas.js'
-import { PEER_ID_PATTERN, peerIdString, taskIdString, taskRequestFields } from './schemas.js'
+import type { NodeMeta, SharingMode, TaskInput, TaskStatus } from './schemas.js'
+import { MAX_TASK_INPUTS, PEER_ID_PATTERN, peerIdString, taskIdString, taskRequestFields } from './schemas.js'
 import type { LendingView, SharingUpdate, WhyResponse } from './sharing.js'
 
 export const API_ROUTES = {
@@ -15,6 +15,7 @@ export const API_ROUTES = {
   taskLogs: 'GET /api/tasks/:id/logs',
   whyTask: 'GET /api/tasks/:id/why',
   handBackTask: 'POST /api/tasks/:id/hand-back',
+  downloadOutputs: 'POST /api/tasks/:id/download',
   sharing: 'GET /api/sharing',
   updateSharing: 'POST /api/sharing',
   stopNow: 'POST /api/sharing/stop-now',
@@ -52,7 +53,13 @@ export const submitTaskRequestSchema = z.object({
   env: taskRequestFields.env.default({}),
   maxAttempts: taskRequestFields.maxAttempts.default(DEFAULT_TASK.maxAttempts),
   retryOnFailure: taskRequestFields.retryOnFailure.default(DEFAULT_TASK.retryOnFailure),
-  network: taskRequestFields.network.default(DEFAULT_TASK.network)
+  network: taskRequestFields.network.default(DEFAULT_TASK.network),
+  /**
+   * Files or directories on the peer's own machine (absolute paths): the peer adds each to its
+   * content store and the spec carries their CIDs (`inputs`); the task sees /input/<basename>.
+   */
+  inputPaths: z.array(z.string().min(1, 'input paths are not empty').max(4096, 'input paths are at most 4096 characters'))
+    .max(MAX_TASK_INPUTS, `at most ${MAX_TASK_INPUTS} inputs`).optional()
 }).strict()
 export type SubmitTaskRequest = z.input<typeof submitTaskRequestSchema>
 export type SubmitTaskInput = z.output<typeof submitTaskRequestSchema>
@@ -108,6 +115,25 @@ export interface TaskView {
   /** Wall-clock ms of submission (from the spec), for display only. */
   createdAt: number | null
   updatedAt: number
+  /** What the task reads at /input/<name> (null until the spec is known here; [] when none). */
+  inputs: TaskInput[] | null
+  /** The CID of what it left in /output (null: none, or not finished). */
+  resultCid: string | null
+  /** Where this peer saved its outputs (a task of mine, fetched automatically), null until saved. */
+  outputsDir: string | null
+}
+
+/** Fetches a task's outputs into `dir` (default: <data dir>/outputs/<task id>). */
+export const downloadOutputsRequestSchema = z.object({
+  dir: z.string().min(1, 'dir is not empty').max(4096, 'dir is at most 4096 characters').optional()
+}).strict()
+export type DownloadOutputsRequest = z.infer<typeof downloadOutputsRequestSchema>
+export interface DownloadOutputsResponse {
+  taskId: string
+  cid: string
+  /** Absolute path of the folder now holding the outputs. */
+  dir: string
+  bytes: number
 }
 
 export interface PeerView {
@@ -177,6 +203,8 @@ export type ApiEvent =
   | { type: 'peer:connect', peerId: string }
   | { type: 'peer:disconnect', peerId: string }
   | { type: 'sharing:changed', lending: LendingView }
+  /** A download of a task's outputs (or its inputs, by a provider) going on here; `done` once with the end. */
+  | { type: 'transfer:progress', taskId: string, direction: 'outputs' | 'inputs', bytes: number, total: number | null, done: boolean, error?: string }
 
 /** Error body of every non-2xx response; `name` is one of the shared error names. */
 export interface ApiErrorBody {
@@ -201,6 +229,8 @@ export interface MCloudApi {
   whyTask: (taskId: string) => Promise<WhyResponse>
   /** Releases a task running here so another peer takes it at once. */
   handBackTask: (taskId: string) => Promise<HandBackResponse>
+  /** Fetches a finished task's outputs from whoever has them into a folder (progress: transfer:progress events). */
+  downloadOutputs: (taskId: string, request?: DownloadOutputsRequest) => Promise<DownloadOutputsResponse>
   /** What this peer lends now and the owner's settings. */
   sharing: () => Promise<LendingView>
   /** Changes the owner's settings (mode, snooze, caps, idle policy); saved in the data dir. */
@@ -222,7 +252,7 @@ export interface MCloudApi {
 
 /** Every method of MCloudApi but subscribe: the IPC channels of the desktop app are `mcloud:<method>`. */
 export const API_METHODS = [
-  'status', 'peers', 'listTasks', 'getTask', 'submitTask', 'cancelTask', 'taskLogs', 'whyTask', 'handBackTask',
+  'status', 'peers', 'listTasks', 'getTask', 'submitTask', 'cancelTask', 'taskLogs', 'whyTask', 'handBackTask', 'downloadOutputs',
   'sharing', 'updateSharing', 'stopNow', 'config', 'updateConfig', 'exportOrgKey', 'importOrgKey', 'generateOrgKey'
 ] as const satisfies ReadonlyArray<Exclude<keyof MCloudApi, 'subscribe'>>
 export type ApiMethod = typeof API_METHODS[number]

@@ -37,12 +37,38 @@ export const taskRequestFields = {
   network: z.boolean()
 }
 
+/** A content id as this product writes it: CIDv1 in base32 ("bafy…"), as Helia's unixfs makes them. */
+export const cidString = z.string().regex(/^b[a-z2-7]{50,120}$/, 'must be a CIDv1 in base32 (bafy…)')
+
+/** Largest number of inputs one task may carry, and of bytes in all of them together (1 TiB). */
+export const MAX_TASK_INPUTS = 16
+export const MAX_TASK_INPUT_BYTES = 2 ** 40
+
+/**
+ * One input of a task: content the submitter seeds, mounted read-only at /input/<name>.
+ * A name is one path part, so it can never point outside /input.
+ */
+export const taskInputSchema = z.object({
+  name: z.string().min(1, 'input names are not empty').max(128, 'input names are at most 128 characters')
+    .regex(/^[^/\\\0]+$/, 'input names are one file name, without / or \\')
+    .refine(n => n !== '.' && n !== '..', 'input names cannot be . or ..'),
+  cid: cidString,
+  bytes: z.number().int().nonnegative().max(MAX_TASK_INPUT_BYTES)
+}).strict()
+export type TaskInput = z.infer<typeof taskInputSchema>
+
+export const taskInputsSchema = z.array(taskInputSchema).max(MAX_TASK_INPUTS, `at most ${MAX_TASK_INPUTS} inputs`)
+  .refine(list => new Set(list.map(i => i.name)).size === list.length, 'input names must differ (each is /input/<name>)')
+  .refine(list => list.reduce((n, i) => n + i.bytes, 0) <= MAX_TASK_INPUT_BYTES, 'inputs are at most 1 TiB together')
+
 /** What a submitter asks for. Immutable once posted: its hash is the task id. */
 export const taskSpecSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   submitter: peerIdString,
   submitterName: z.string().max(64),
   ...taskRequestFields,
+  /** Absent (not empty) when the task has none, so specs without inputs stay as they were. */
+  inputs: taskInputsSchema.optional(),
   createdAt: z.number().int().nonnegative(),
   nonce: z.string().min(8).max(64)
 }).strict()

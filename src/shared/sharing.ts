@@ -2,6 +2,7 @@
 // by the settings file, the API, the CLI and (later) the UI.
 import { z } from 'zod'
 import { imagePatternProblem, MAX_IMAGE_PATTERNS } from './image-pattern.js'
+import { MAX_TASK_INPUT_BYTES } from './schemas.js'
 
 /** Modes the owner picks; "snoozed" is not a mode but a pause that ends by itself (see `snooze`). */
 export const SHARING_SETTING_MODES = ['on', 'paused', 'idle-only'] as const
@@ -14,6 +15,11 @@ export type SharingSettingMode = z.infer<typeof sharingSettingMode>
  */
 export const snoozeSchema = z.object({ until: z.number().int().nonnegative().nullable() }).strict()
 export type Snooze = z.infer<typeof snoozeSchema>
+
+/** Size of a task's /output on every provider (a tmpfs volume), MiB: no output is larger. */
+export const TASK_OUTPUT_VOLUME_MB = 256
+/** The inputs of one task are at most 1 TiB together, in MiB. */
+const MAX_TASK_INPUT_MB = MAX_TASK_INPUT_BYTES / 2 ** 20
 
 const minutes = (what: string): z.ZodNumber => z.number({ error: `${what} must be a number of minutes` })
   .min(0, `${what} must be at least 0 minutes`).max(7 * 24 * 60, `${what} must be at most 7 days`)
@@ -51,7 +57,13 @@ export const sharingSettingsSchema = z.object({
   /** Most memory one task may ask for, MiB; null: up to maxMemoryMb. */
   maxTaskMemoryMb: z.number({ error: 'maxTaskMemoryMb must be whole MiB' }).int('maxTaskMemoryMb must be whole MiB').min(16, 'maxTaskMemoryMb must be at least 16 MiB (the smallest task)').nullable(),
   /** Longest run one task may ask for (its timeoutSec), seconds; null: any (at most 7 days). */
-  maxTaskTimeSec: z.number({ error: 'maxTaskTimeSec must be whole seconds' }).int('maxTaskTimeSec must be whole seconds').min(1, 'maxTaskTimeSec must be at least 1 s').max(7 * 86400, 'maxTaskTimeSec must be at most 7 days').nullable()
+  maxTaskTimeSec: z.number({ error: 'maxTaskTimeSec must be whole seconds' }).int('maxTaskTimeSec must be whole seconds').min(1, 'maxTaskTimeSec must be at least 1 s').max(7 * 86400, 'maxTaskTimeSec must be at most 7 days').nullable(),
+  /** Most input data one task may bring (all its inputs together), MiB; null: any (at most 1 TiB). */
+  maxTaskInputMb: z.number({ error: 'maxTaskInputMb must be whole MiB' }).int('maxTaskInputMb must be whole MiB').min(1, 'maxTaskInputMb must be at least 1 MiB')
+    .max(MAX_TASK_INPUT_MB, 'maxTaskInputMb must be at most 1 TiB').nullable(),
+  /** Most output one task may leave in /output, MiB; null: up to the /output volume's size (256 MiB). */
+  maxTaskOutputMb: z.number({ error: 'maxTaskOutputMb must be whole MiB' }).int('maxTaskOutputMb must be whole MiB').min(1, 'maxTaskOutputMb must be at least 1 MiB')
+    .max(TASK_OUTPUT_VOLUME_MB, `maxTaskOutputMb must be at most ${TASK_OUTPUT_VOLUME_MB} MiB (the size of a task's /output)`).nullable()
 }).strict()
 export type SharingSettings = z.infer<typeof sharingSettingsSchema>
 
@@ -61,15 +73,15 @@ export type SharingUpdate = z.infer<typeof sharingUpdateSchema>
 
 export const DEFAULT_IDLE_POLICY = { idleStartMin: 15, idleResumeMin: 5, handBackMin: 10, maxOwnerCpuPct: 25 } as const
 
-/** A fresh install accepts every image, any size up to its totals, any run time. */
-export const DEFAULT_TASK_POLICY: Pick<SharingSettings, 'allowedImages' | 'maxTaskCpu' | 'maxTaskMemoryMb' | 'maxTaskTimeSec'> =
-  { allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null }
+/** A fresh install accepts every image, any size up to its totals, any run time, any inputs and outputs. */
+export const DEFAULT_TASK_POLICY: Pick<SharingSettings, 'allowedImages' | 'maxTaskCpu' | 'maxTaskMemoryMb' | 'maxTaskTimeSec' | 'maxTaskInputMb' | 'maxTaskOutputMb'> =
+  { allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null, maxTaskInputMb: null, maxTaskOutputMb: null }
 
 /** Why a provider does not take a task (or that it would); `code` is stable, `message` plain words. */
 export const NOT_PLACED_CODES = [
   'would-claim', 'running-it', 'finished', 'no-executor', 'docker-unavailable', 'paused', 'snoozed', 'waiting-for-idle',
   'owner-busy', 'suspended', 'no-free-slot', 'too-much-cpu', 'too-much-memory', 'network-not-allowed', 'not-seen', 'no-answer',
-  'no-majority', 'image-not-allowed', 'too-long'
+  'no-majority', 'image-not-allowed', 'too-long', 'inputs-too-big'
 ] as const
 export const notPlacedCode = z.enum(NOT_PLACED_CODES)
 export type NotPlacedCode = z.infer<typeof notPlacedCode>

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ApiEvent } from '../../shared/api.js'
 import { createApiClient, readApiInfo } from './client.js'
 import { ApiClientError, PeerNotRunningError } from './errors.js'
-import { createFakeApi, FAKE_PEER_ID, type FakeApi } from './fake-api.test-helper.js'
+import { createFakeApi, FAKE_OUTPUT_BYTES, FAKE_PEER_ID, fakeCid, type FakeApi } from './fake-api.test-helper.js'
 import { startApiServer, type ApiServer } from './server.js'
 
 let dataDir: string
@@ -35,6 +35,16 @@ describe('createApiClient', () => {
     expect(await client.cancelTask(taskId)).toEqual({ taskId, status: 'cancelled' })
     expect((await client.taskLogs(taskId)).lines[0]?.line).toBe('hello')
     expect(await client.peers()).toEqual([])
+  })
+
+  it('downloads outputs without the per-request deadline, and can be abandoned', async () => {
+    // The fake takes ~60 ms: longer than this client's deadline for every other call.
+    const client = createApiClient({ url: server.url, token: server.token, timeoutMs: 20 })
+    const { taskId } = await createApiClient({ url: server.url, token: server.token }).submitTask({ image: 'busybox', command: ['true'] })
+    api.tasks.set(taskId, { ...api.tasks.get(taskId)!, status: 'succeeded', resultCid: fakeCid('r') })
+    expect(await client.downloadOutputs(taskId, { dir: '/out' })).toEqual({ taskId, cid: fakeCid('r'), dir: '/out', bytes: FAKE_OUTPUT_BYTES })
+    await expect(client.downloadOutputs(taskId, {}, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' })
+    await expect(client.downloadOutputs(taskId, { dir: '' })).rejects.toMatchObject({ name: 'ValidationError', field: 'dir' })
   })
 
   it('rethrows server errors with their name and field', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import {
   API_INFO_FILE, API_TOKEN_FILE,
-  type ApiEvent, type ApiInfo, type CancelTaskResponse, type MCloudApi, type PeerView, type StatusResponse,
+  type ApiEvent, type ApiInfo, type CancelTaskResponse, type DownloadOutputsRequest, type DownloadOutputsResponse, type MCloudApi, type PeerView, type StatusResponse,
   type SubmitTaskRequest, type SubmitTaskResponse, type TaskLogsResponse, type TaskView, type HandBackResponse, type StopNowResponse, type OrgKeyView, type PeerConfigView
 } from '../../shared/api.js'
 import type { ControlJobDetail, ControlJobsQuery, ControlNodeView, ControlSummary, JobRow } from '../../shared/control-api.js'
@@ -27,6 +27,11 @@ export interface EventStreamOptions {
 }
 
 export interface ApiClient extends MCloudApi {
+  /**
+   * Like MCloudApi's, but without the per-request deadline: a download lasts as long as the data
+   * takes (its transfer:progress events show it is alive); `signal` abandons the wait.
+   */
+  downloadOutputs: (taskId: string, request?: DownloadOutputsRequest, options?: { signal?: AbortSignal }) => Promise<DownloadOutputsResponse>
   /** Like subscribe, but resolves only once the stream is open, so no later event is missed. */
   openEvents: (listener: (event: ApiEvent) => void, options?: EventStreamOptions) => Promise<() => void>
   /**
@@ -50,16 +55,18 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const auth = `Bearer ${options.token}`
 
-  async function request<T> (method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
+  /** `signal`: replaces the per-request deadline (null: no deadline at all). */
+  async function request<T> (method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json', signal: AbortSignal | null = AbortSignal.timeout(timeoutMs)): Promise<T> {
     let res: Response
     try {
       res = await fetch(base + path, {
         method,
         headers: body === undefined ? { Authorization: auth } : { Authorization: auth, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs)
+        signal
       })
     } catch (err) {
+      if (signal?.aborted === true && (err as Error)?.name === 'AbortError') throw err
       throw new PeerNotRunningError(`the peer API at ${base} did not answer (${describeFetchError(err)})`)
     }
     const text = await res.text()
@@ -126,11 +133,15 @@ export function createApiClient (options: ApiClientOptions): ApiClient {
     peers: () => request<PeerView[]>('GET', '/api/peers'),
     listTasks: () => request<TaskView[]>('GET', '/api/tasks'),
     getTask: (taskId) => request<TaskView>('GET', task(taskId)),
-    submitTask: (req: SubmitTaskRequest) => request<SubmitTaskResponse>('POST', '/api/tasks', req),
+    // The peer hashes input files into its store before it answers: as long as they take, no deadline.
+    submitTask: (req: SubmitTaskRequest) => request<SubmitTaskResponse>('POST', '/api/tasks', req, 'json',
+      (req.inputPaths?.length ?? 0) > 0 ? null : AbortSignal.timeout(timeoutMs)),
     cancelTask: (taskId) => request<CancelTaskResponse>('POST', `${task(taskId)}/cancel`),
     taskLogs: (taskId) => request<TaskLogsResponse>('GET', `${task(taskId)}/logs`),
     whyTask: (taskId) => request<WhyResponse>('GET', `${task(taskId)}/why`),
     handBackTask: (taskId) => request<HandBackResponse>('POST', `${task(taskId)}/hand-back`),
+    downloadOutputs: (taskId, req = {}, options = {}) =>
+      request<DownloadOutputsResponse>('POST', `${task(taskId)}/download`, req, 'json', options.signal ?? null),
     sharing: () => request<LendingView>('GET', '/api/sharing'),
     updateSharing: (update) => request<LendingView>('POST', '/api/sharing', update),
     stopNow: () => request<StopNowResponse>('POST', '/api/sharing/stop-now'),

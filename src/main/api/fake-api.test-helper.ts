@@ -1,11 +1,19 @@
 // An in-memory MCloudApi for the API and CLI unit tests (never used outside tests).
 import { createHash } from 'node:crypto'
+import { basename } from 'node:path'
 import type { ApiEvent, MCloudApi, PeerConfigView, SubmitTaskRequest, TaskView } from '../../shared/api.js'
+import { isTerminal } from '../../shared/task-state.js'
 import { DEFAULT_TASK_POLICY, type LendingView, type SharingSettings } from '../../shared/sharing.js'
 import { afterEach, beforeEach } from 'vitest'
 import { startApiServer, type ApiServer } from './server.js'
 
 export const FAKE_PEER_ID = '12D3KooWFakePeerFakePeerFakePeerFakePeerFakePeer1'
+/** What every fake download of outputs brings (reported in two halves, then done). */
+export const FAKE_OUTPUT_BYTES = 40_000_000
+
+/** A well-formed CIDv1 (base32) made from `seed`: sha256 hex, its 0 1 8 9 mapped into base32's alphabet. */
+export const fakeCid = (seed: string): string =>
+  'bafy' + createHash('sha256').update(seed).digest('hex').replace(/[0189]/g, (d) => 'wxyz'['0189'.indexOf(d)]!)
 
 export interface FakeApi extends MCloudApi {
   emit: (event: ApiEvent) => void
@@ -67,7 +75,9 @@ export function createFakeApi (): FakeApi {
       const view: TaskView = {
         taskId, status: 'queued', epoch: 0, holder: null, attempts: 0, exitCode: null, error: null,
         submitter: FAKE_PEER_ID, submitterName: 'fake', image: req.image, command: req.command, cpu: req.cpu ?? 1, memoryMb: req.memoryMb ?? 256,
-        timeoutSec: req.timeoutSec ?? 3600, mine: true, runningHere: false, runningHereSince: null, createdAt: Date.now(), updatedAt: Date.now()
+        timeoutSec: req.timeoutSec ?? 3600, mine: true, runningHere: false, runningHereSince: null, createdAt: Date.now(), updatedAt: Date.now(),
+        inputs: (req.inputPaths ?? []).map((path) => ({ name: basename(path), cid: fakeCid(path), bytes: 1024 })),
+        resultCid: null, outputsDir: null
       }
       tasks.set(taskId, view)
       emit({ type: 'task:state', task: view })
@@ -98,6 +108,23 @@ export function createFakeApi (): FakeApi {
       }
     },
     handBackTask: async (taskId) => { maybeFail('handBackTask'); get(taskId); return { taskId, handedBack: false } },
+    downloadOutputs: async (taskId, request = {}) => {
+      maybeFail('downloadOutputs')
+      const t = get(taskId)
+      if (!isTerminal(t.status)) throw Object.assign(new Error(`task ${taskId} has not finished (${t.status})`), { name: 'ConflictError' })
+      if (t.resultCid === null) throw Object.assign(new Error(`task ${taskId} left no outputs`), { name: 'NotFoundError' })
+      const total = FAKE_OUTPUT_BYTES
+      for (const bytes of [total / 2, total]) {
+        emit({ type: 'transfer:progress', taskId, direction: 'outputs', bytes, total, done: bytes === total })
+        // Longer than the events socket's flush interval, so a client sees progress before the answer.
+        await new Promise((resolve) => setTimeout(resolve, 30))
+      }
+      const dir = request.dir ?? `${config.dataDir}/outputs/${taskId}`
+      const next: TaskView = { ...t, outputsDir: dir }
+      tasks.set(taskId, next)
+      emit({ type: 'task:state', task: next })
+      return { taskId, cid: t.resultCid, dir, bytes: total }
+    },
     sharing: async () => { maybeFail('sharing'); return lending() },
     updateSharing: async (update) => {
       maybeFail('updateSharing')

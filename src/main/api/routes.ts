@@ -1,5 +1,5 @@
 // The HTTP handlers: one per line of API_ROUTES, each a thin adapter over MCloudApi.
-import { API_ROUTES, importOrgKeySchema, peerConfigUpdateSchema, submitTaskRequestSchema, taskIdParamSchema, type MCloudApi } from '../../shared/api.js'
+import { API_ROUTES, downloadOutputsRequestSchema, importOrgKeySchema, peerConfigUpdateSchema, submitTaskRequestSchema, taskIdParamSchema, type MCloudApi } from '../../shared/api.js'
 import { sharingUpdateSchema } from '../../shared/sharing.js'
 import { describeIssue, HttpError, validationError } from './errors.js'
 
@@ -16,7 +16,9 @@ export interface RouteResult { status: number, body: unknown }
 
 type Handler = (api: MCloudApi, req: RouteRequest) => Promise<RouteResult>
 
-export const ROUTES_WITH_BODY: ReadonlySet<HttpRouteName> = new Set(['submitTask', 'updateSharing', 'updateConfig', 'importOrgKey'])
+export const ROUTES_WITH_BODY: ReadonlySet<HttpRouteName> = new Set(['submitTask', 'updateSharing', 'updateConfig', 'importOrgKey', 'downloadOutputs'])
+/** Routes whose every body field is optional: an empty body means `{}` (`curl -X POST` works). */
+export const ROUTES_WITH_OPTIONAL_BODY: ReadonlySet<HttpRouteName> = new Set(['downloadOutputs'])
 
 const ok = (body: unknown): RouteResult => ({ status: 200, body })
 
@@ -47,6 +49,8 @@ const HANDLERS: Record<HttpRouteName, Handler> = {
   taskLogs: async (api, req) => ok(await api.taskLogs(taskIdOf(req.params))),
   whyTask: async (api, req) => ok(await api.whyTask(taskIdOf(req.params))),
   handBackTask: async (api, req) => ok(await api.handBackTask(taskIdOf(req.params))),
+  downloadOutputs: async (api, req) =>
+    ok(await api.downloadOutputs(taskIdOf(req.params), parseBody(downloadOutputsRequestSchema, req.body ?? {}))),
   sharing: async (api) => ok(await api.sharing()),
   updateSharing: async (api, req) => {
     const parsed = sharingUpdateSchema.safeParse(req.body)

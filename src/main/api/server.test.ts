@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { ApiEvent, ApiInfo } from '../../shared/api.js'
-import { createFakeApi, FAKE_PEER_ID, type FakeApi } from './fake-api.test-helper.js'
+import { createFakeApi, FAKE_OUTPUT_BYTES, FAKE_PEER_ID, fakeCid, type FakeApi } from './fake-api.test-helper.js'
 import { startApiServer, type ApiServer } from './server.js'
 
 let dataDir: string
@@ -232,6 +232,28 @@ describe('routes', () => {
     expect(wrong.headers.get('allow')).toBe('GET')
   })
 
+  it('downloads a finished task\'s outputs: body optional, bad dir names `dir`, unfinished or missing tasks refused', async () => {
+    const { taskId } = await (await post('/api/tasks', JSON.stringify({ image: 'busybox', command: ['true'] }))).json() as { taskId: string }
+    const unfinished = await post(`/api/tasks/${taskId}/download`, '')
+    expect(unfinished.status).toBe(409)
+    api.tasks.set(taskId, { ...api.tasks.get(taskId)!, status: 'succeeded', exitCode: 0, resultCid: fakeCid('out') })
+    // No body at all is the peer's default folder, as `curl -X POST` sends it.
+    const byDefault = await post(`/api/tasks/${taskId}/download`, '')
+    expect(byDefault.status).toBe(200)
+    expect(await byDefault.json()).toEqual({ taskId, cid: fakeCid('out'), dir: `/tmp/x/outputs/${taskId}`, bytes: FAKE_OUTPUT_BYTES })
+    expect((await (await post(`/api/tasks/${taskId}/download`, JSON.stringify({ dir: '/data/out' }))).json() as { dir: string }).dir).toBe('/data/out')
+    for (const [body, field] of [[{ dir: '' }, 'dir'], [{ dir: 42 }, 'dir'], [{ dir: 'x'.repeat(5000) }, 'dir'], [{ folder: '/a' }, 'folder'], [[], 'body']] as const) {
+      const res = await post(`/api/tasks/${taskId}/download`, JSON.stringify(body))
+      expect(res.status, JSON.stringify(body)).toBe(400)
+      const err = (await res.json() as { error: { name: string, field: string, message: string } }).error
+      expect(err).toMatchObject({ name: 'ValidationError', field })
+      expect(err.message.startsWith(`${field}: `)).toBe(true)
+    }
+    expect((await post('/api/tasks/abc/download', '')).status).toBe(400)
+    expect((await post(`/api/tasks/${'a'.repeat(64)}/download`, '')).status).toBe(404)
+    expect((await call(`/api/tasks/${taskId}/download`)).status).toBe(405)
+  })
+
   it('rejects bodies over 64 KiB with 413', async () => {
     const res = await post('/api/tasks', JSON.stringify({ image: 'a', command: ['x'.repeat(70 * 1024)] }))
     expect(res.status).toBe(413)
@@ -322,6 +344,16 @@ describe('WS /api/events', () => {
     await expect.poll(() => got.length).toBe(2000)
     expect(got.map((e) => e.type === 'task:log' ? e.line.line : '')).toEqual(Array.from({ length: 2000 }, (_, i) => `line ${i}`))
     expect(frames).toBeLessThanOrEqual(10)
+    ws.close()
+  })
+
+  it('passes transfer:progress events through as the peer emitted them', async () => {
+    const ws = new WebSocket(`${wsUrl()}?token=${server.token}`)
+    await new Promise((resolve) => ws.once('open', resolve))
+    const received = new Promise<ApiEvent>((resolve) => { ws.once('message', (data) => { resolve(JSON.parse(data.toString()) as ApiEvent) }) })
+    const event: ApiEvent = { type: 'transfer:progress', taskId: 'a'.repeat(64), direction: 'outputs', bytes: 5, total: null, done: true, error: 'peer gone' }
+    api.emit(event)
+    expect(await received).toEqual(event)
     ws.close()
   })
 

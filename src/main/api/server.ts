@@ -8,7 +8,7 @@ import { isControlPath, runControlRoute } from './control-routes.js'
 import { errorBody, HttpError, toErrorResponse } from './errors.js'
 import { EventsSocket } from './events-socket.js'
 import { LogSocket, taskLogsPathId, type TaskLogStream } from './log-socket.js'
-import { isEventsPath, matchRoute, ROUTES_WITH_BODY, runRoute } from './routes.js'
+import { isEventsPath, matchRoute, ROUTES_WITH_BODY, ROUTES_WITH_OPTIONAL_BODY, runRoute } from './routes.js'
 import { DEFAULT_UI_DIR, isUiRequest, serveUi } from './ui-files.js'
 
 export interface ApiServerOptions {
@@ -160,7 +160,7 @@ async function handleRequest (
     }
     const match = matchRoute(req.method ?? 'GET', url.pathname)
     if (match.kind === 'ws') throw new HttpError(426, 'ValidationError', 'events: connect with a WebSocket', undefined, { Upgrade: 'websocket' })
-    const body = ROUTES_WITH_BODY.has(match.name) ? await readJsonBody(req) : undefined
+    const body = ROUTES_WITH_BODY.has(match.name) ? await readJsonBody(req, ROUTES_WITH_OPTIONAL_BODY.has(match.name)) : undefined
     const result = await runRoute(api, match.name, { params: match.params, body })
     sendJson(res, result.status, result.body)
   } catch (err) {
@@ -173,7 +173,8 @@ async function handleRequest (
   }
 }
 
-function readJsonBody (req: IncomingMessage): Promise<unknown> {
+/** The parsed JSON body; an empty one is an error unless `optional` (then undefined). */
+function readJsonBody (req: IncomingMessage, optional = false): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'])
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
@@ -195,6 +196,10 @@ function readJsonBody (req: IncomingMessage): Promise<unknown> {
     const onEnd = (): void => {
       const text = Buffer.concat(chunks).toString('utf8')
       if (text.trim() === '') {
+        if (optional) {
+          resolve(undefined)
+          return
+        }
         reject(new HttpError(400, 'ValidationError', 'body: a JSON object is required', 'body'))
         return
       }

@@ -16,7 +16,8 @@ const EXPERIMENTS: Record<string, () => Promise<Experiment>> = {
   spof: async () => (await import('./spof-command.js')).spofExperiment,
   throughput: async () => (await import('./throughput-command.js')).throughputExperiment,
   chaos: async () => (await import('./chaos-command.js')).chaosExperiment,
-  flood: async () => (await import('./flood-command.js')).floodExperiment
+  flood: async () => (await import('./flood-command.js')).floodExperiment,
+  transfer: async () => (await import('./transfer-command.js')).transferExperiment
 }
 
 const EXIT_USAGE = 2

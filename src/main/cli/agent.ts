@@ -30,6 +30,8 @@ export const AGENT_OPTIONS = {
   'max-task-cpu': SHARING_OPTIONS['max-task-cpu'],
   'max-task-mem': SHARING_OPTIONS['max-task-mem'],
   'max-task-time': SHARING_OPTIONS['max-task-time'],
+  'max-task-input': SHARING_OPTIONS['max-task-input'],
+  'max-task-output': SHARING_OPTIONS['max-task-output'],
   help: { type: 'boolean', short: 'h' }
 } as const
 

@@ -88,7 +88,7 @@ it('control: a DATABASE_URL that is not postgres:// is refused naming the variab
 })
 
 describe('no peer running: exit 3', () => {
-  for (const argv of [['status'], ['peers'], ['ps', '--json'], ['submit', '--image', 'x', '--cmd', 'y'], ['logs', 'abcdef'], ['cancel', 'a'.repeat(64)]]) {
+  for (const argv of [['status'], ['peers'], ['ps', '--json'], ['submit', '--image', 'x', '--cmd', 'y'], ['logs', 'abcdef'], ['cancel', 'a'.repeat(64)], ['get', 'a'.repeat(64)]]) {
     it(argv[0]!, async () => {
       const r = await cli(withDataDir(argv))
       expect(r.code).toBe(3)
@@ -174,7 +174,7 @@ describe('against a running API (fake peer)', () => {
     const { stdout: taskId } = await run('submit', '--image', 'busybox', '--', 'echo', 'hi')
     expect(taskId.trim()).toMatch(/^[0-9a-f]{64}$/)
     const ps = await run('ps')
-    expect(ps.stdout).toMatch(/^TASK\s+STATUS\s+EPOCH\s+HOLDER\s+ATTEMPTS\s+EXIT\s+IMAGE\n/)
+    expect(ps.stdout).toMatch(/^TASK\s+STATUS\s+EPOCH\s+HOLDER\s+ATTEMPTS\s+EXIT\s+IMAGE\s+INPUTS\s+OUTPUTS\n/)
     expect(ps.stdout).toContain(`${taskId.slice(0, 12)}  queued`)
     expect((await run('status')).stdout).toContain(`peer id    ${FAKE_PEER_ID}`)
     expect((await run('logs', taskId.trim())).stdout).toBe('hello\n')

@@ -1,5 +1,6 @@
 // Human-readable output: aligned tables and short ids.
 import type { PeerView, StatusResponse, TaskView } from '../../shared/api.js'
+import type { TaskInput } from '../../shared/schemas.js'
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function table (header: string[], rows: string[][]): string {
@@ -22,9 +23,33 @@ export function formatTasks (tasks: TaskView[]): string {
     .sort((a, b) => b.updatedAt - a.updatedAt)
     .map((t) => [
       shortTaskId(t.taskId), t.status, String(t.epoch), shortPeerId(t.holder), String(t.attempts),
-      orDash(t.exitCode), orDash(t.image)
+      orDash(t.exitCode), orDash(t.image), inputsText(t.inputs), outputsText(t)
     ])
-  return table(['TASK', 'STATUS', 'EPOCH', 'HOLDER', 'ATTEMPTS', 'EXIT', 'IMAGE'], rows)
+  return table(['TASK', 'STATUS', 'EPOCH', 'HOLDER', 'ATTEMPTS', 'EXIT', 'IMAGE', 'INPUTS', 'OUTPUTS'], rows)
+}
+
+/** "data.csv, model.bin", cut to keep the table narrow; --json has every input with its size and CID. */
+export function inputsText (inputs: TaskInput[] | null): string {
+  if (inputs === null || inputs.length === 0) return '-'
+  const names = inputs.map((i) => i.name).join(', ')
+  return names.length <= 40 ? names : `${names.slice(0, 39)}…`
+}
+
+/** "-" (none), "ready" (mcloud get fetches them) or "saved" (in outputsDir already). */
+export const outputsText = (t: Pick<TaskView, 'resultCid' | 'outputsDir'>): string =>
+  t.resultCid === null ? '-' : t.outputsDir === null ? 'ready' : 'saved'
+
+/** Decimal units, as file managers and download bars show them: "512 B", "12.3 MB". */
+export function formatBytes (bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`
+  const units = ['kB', 'MB', 'GB', 'TB', 'PB']
+  let value = bytes / 1000
+  let unit = 0
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return `${value.toFixed(1)} ${units[unit]!}`
 }
 
 export function formatPeers (peers: PeerView[]): string {

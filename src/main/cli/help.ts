@@ -21,6 +21,7 @@ Commands:
   ps        list tasks
   logs      print a task's output (--follow to stream it until the task ends)
   cancel    cancel a task
+  get       fetch a finished task's outputs into a folder on this machine
   why       ask every peer why a task is not placed (paused, too little memory, …)
   sharing   show or change what this machine lends (on, paused, idle-only, snooze, stop-now)
   hand-back give a task running here back to the pool at once
@@ -64,7 +65,13 @@ ${DATA_DIR}
   --max-task-mem SIZE most memory one task may ask for, e.g. 2g, or none (saved; default: none)
   --max-task-time DURATION
                       longest timeout one task may have: seconds, 30m, 2h, 1d, or none
-                      (saved; default: none)`,
+                      (saved; default: none)
+  --max-task-input SIZE
+                      most input data one task may bring, e.g. 500m, or none (saved;
+                      default: none)
+  --max-task-output SIZE
+                      most output one task may leave in /output, e.g. 64m, or none
+                      (saved; default: none, i.e. the 256 MiB /output)`,
 
   serve: `Usage: mcloud serve [options]
 
@@ -128,6 +135,9 @@ Options:
   --max-attempts N      how many times the task may be started (default 3)
   --retry-on-failure    also retry when the command exits non-zero
   --network             the task needs network access (only peers that allow it take it)
+  --input PATH          a file or folder on this machine the task reads at /input/<name of PATH>;
+                        repeatable. The local peer adds it to its content store and serves it
+                        to the peer that runs the task (it must stay running until then)
 ${DATA_DIR}
 ${JSON_FLAG}`,
 
@@ -196,6 +206,12 @@ Options (set):
   --max-task-time DURATION
                       longest timeout one task may have (seconds, 30m, 2h, 1d), or none;
                       tasks with a longer timeout are left to other peers
+  --max-task-input SIZE
+                      most input data one task may bring (all its inputs), e.g. 500m, or
+                      none; tasks with more are left to other peers
+  --max-task-output SIZE
+                      most output one task may leave in /output, e.g. 64m, or none (the
+                      256 MiB /output); a task leaving more fails
 ${DATA_DIR}
 ${JSON_FLAG}`,
 
@@ -240,6 +256,17 @@ Actions:
 Options:
   --force             create: replace an existing file (peers holding the old key are cut off)
   --remove            deny/allow: take the peers off the list instead
+${DATA_DIR}
+${JSON_FLAG}`,
+
+  get: `Usage: mcloud get TASK [DIR] [options]
+
+Fetches what a finished task left in /output, from whichever peer holds it, into DIR on this
+machine (default: the peer's DATA_DIR/outputs/TASK), showing the progress on stderr; prints
+where the files are. TASK is a task id or a unique prefix of at least 6 characters.
+Fails when the task has not finished or left no outputs.
+
+Options:
 ${DATA_DIR}
 ${JSON_FLAG}`,
 

@@ -4,9 +4,10 @@ import type { CliEnv } from './args.js'
 
 export interface CliIo {
   stdout: { write: (text: string) => unknown }
-  stderr: { write: (text: string) => unknown }
+  /** isTTY: progress is redrawn in place rather than printed line by line. */
+  stderr: { write: (text: string) => unknown, isTTY?: boolean }
   env: CliEnv
-  /** Aborting stops a running agent or `logs --follow`, like SIGINT does. */
+  /** Aborting stops a running agent, `logs --follow` or `get`, like SIGINT does. */
   signal?: AbortSignal
 }
 

@@ -2,6 +2,7 @@
 import { ApiClientError, PeerNotRunningError } from '../api/index.js'
 import { agentCommand, controlCommand, serveCommand } from './agent.js'
 import { CliError, EXIT, firstLine } from './args.js'
+import { getCommand } from './get.js'
 import { readVersion, USAGE } from './help.js'
 import { peersCommand, statusCommand } from './info.js'
 import type { CliIo } from './io.js'
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   ps: psCommand,
   logs: logsCommand,
   cancel: cancelCommand,
+  get: getCommand,
   why: whyCommand,
   sharing: sharingCommand,
   'hand-back': handBackCommand,

@@ -22,7 +22,9 @@ export const SHARING_OPTIONS = {
   'any-image': { type: 'boolean' },
   'max-task-cpu': { type: 'string' },
   'max-task-mem': { type: 'string' },
-  'max-task-time': { type: 'string' }
+  'max-task-time': { type: 'string' },
+  'max-task-input': { type: 'string' },
+  'max-task-output': { type: 'string' }
 } as const
 
 /** Written for a per-task cap to lift it: the totals (--max-cpu, --max-mem) still apply. */
@@ -97,14 +99,27 @@ export function settingsFromFlags (v: Partial<Record<keyof typeof SHARING_OPTION
   }
   const taskTime = str('max-task-time')
   if (taskTime !== undefined) u.maxTaskTimeSec = parseTaskTime(taskTime)
+  const taskInput = str('max-task-input')
+  if (taskInput !== undefined) u.maxTaskInputMb = parseDataCap('--max-task-input', taskInput)
+  const taskOutput = str('max-task-output')
+  if (taskOutput !== undefined) u.maxTaskOutputMb = parseDataCap('--max-task-output', taskOutput)
   return u
+}
+
+/** "500m", "2g" → whole MiB; null for none. The settings schema checks the range and names the field. */
+function parseDataCap (flag: string, text: string): number | null {
+  if (NO_CAP.has(text.trim())) return null
+  const mb = parseMemoryMb(text)
+  if (mb === undefined) throw new UsageError(`${flag}: expected a size like 500m or 2g, or none`)
+  return mb
 }
 
 /** Setting names → the flag that sets them, so server-side errors name what the user typed. */
 export const SETTING_FLAGS: Record<string, string> = {
   maxCpu: '--max-cpu', maxMemoryMb: '--max-mem', maxTasks: '--max-tasks', idleStartMin: '--idle-start',
   idleResumeMin: '--idle-resume', handBackMin: '--hand-back-after', maxOwnerCpuPct: '--max-owner-cpu', allowNetwork: '--allow-network',
-  allowedImages: '--allow-image', maxTaskCpu: '--max-task-cpu', maxTaskMemoryMb: '--max-task-mem', maxTaskTimeSec: '--max-task-time'
+  allowedImages: '--allow-image', maxTaskCpu: '--max-task-cpu', maxTaskMemoryMb: '--max-task-mem', maxTaskTimeSec: '--max-task-time',
+  maxTaskInputMb: '--max-task-input', maxTaskOutputMb: '--max-task-output'
 }
 
 export async function sharingCommand (argv: string[], io: CliIo): Promise<number> {
@@ -188,13 +203,15 @@ export function formatLending (v: LendingView): string {
   return rows.map(([k, val]) => `${k.padEnd(10)} ${val}`).join('\n') + '\n'
 }
 
-/** "images mcloud-test/*; at most 2 CPU, 1024 MiB, 1 h run time" — what one task may be here. */
+/** "images mcloud-test/*; at most 2 CPU, 1024 MiB, 1 h run time, 500 MiB of inputs" — what one task may be here. */
 export function formatTaskPolicy (s: LendingView['settings']): string {
   const images = s.allowedImages.length === 0 ? 'any image' : `images ${s.allowedImages.join(', ')}`
   const caps = [
     s.maxTaskCpu === null ? '' : `${s.maxTaskCpu} CPU`,
     s.maxTaskMemoryMb === null ? '' : `${s.maxTaskMemoryMb} MiB`,
-    s.maxTaskTimeSec === null ? '' : `${formatDuration(s.maxTaskTimeSec * 1000)} run time`
+    s.maxTaskTimeSec === null ? '' : `${formatDuration(s.maxTaskTimeSec * 1000)} run time`,
+    s.maxTaskInputMb === null ? '' : `${s.maxTaskInputMb} MiB of inputs`,
+    s.maxTaskOutputMb === null ? '' : `${s.maxTaskOutputMb} MiB of outputs`
   ].filter(c => c !== '')
   return `${images}; ${caps.length === 0 ? 'no other per-task limit' : `at most ${caps.join(', ')}`}`
 }

@@ -37,6 +37,13 @@ describe('mcloud agent: per-task policy flags', () => {
     expect(buildPeerConfig(['--data-dir', dataDir, '--max-task-time', '7200'], {}).sharing).toEqual({ maxTaskTimeSec: 7200 })
   })
 
+  it('--max-task-input and --max-task-output take sizes, or none', () => {
+    expect(buildPeerConfig(['--data-dir', dataDir, '--max-task-input', '500m', '--max-task-output', '64m'], {}).sharing)
+      .toEqual({ maxTaskInputMb: 500, maxTaskOutputMb: 64 })
+    expect(buildPeerConfig(['--data-dir', dataDir, '--max-task-input', '2g', '--max-task-output', 'none'], {}).sharing)
+      .toEqual({ maxTaskInputMb: 2048, maxTaskOutputMb: null })
+  })
+
   const bad: Array<[string[], string]> = [
     [['agent', '--allow-image', 'python 3'], '--allow-image: "python 3" may hold only letters, digits, . _ - / : @ and * (no spaces)'],
     [['agent', '--allow-image', 'a//b'], '--allow-image: "a//b" has an empty path part (a leading, trailing or double /)'],
@@ -44,7 +51,9 @@ describe('mcloud agent: per-task policy flags', () => {
     [['agent', '--max-task-time', 'soon'], '--max-task-time: expected seconds or a duration like 30m, 2h or 1d, or none, got "soon"'],
     [['agent', '--max-task-mem', 'lots'], '--max-task-mem: expected a size like 512m or 4g, or none'],
     [['agent', '--max-task-cpu', 'two'], '--max-task-cpu: expected a number of cores or none, got "two"'],
-    [['sharing', 'set', '--allow-image', ''], '--allow-image: "" is empty']
+    [['sharing', 'set', '--allow-image', ''], '--allow-image: "" is empty'],
+    [['agent', '--max-task-input', 'big'], '--max-task-input: expected a size like 500m or 2g, or none'],
+    [['sharing', 'set', '--max-task-output', '-'], '--max-task-output: expected a size like 500m or 2g, or none']
   ]
   for (const [argv, message] of bad) {
     it(`refuses ${argv.join(' ')} naming the flag`, async () => {
@@ -68,11 +77,22 @@ describe('mcloud sharing set: per-task policy against a running API', () => {
     expect((await cli('sharing')).stdout).toMatch(/\nper task\s+any image; no other per-task limit\n/)
   })
 
+  it('sets the input and output caps and shows them; none lifts them', async () => {
+    const set = await cli('sharing', 'set', '--max-task-input', '1g', '--max-task-output', '64m', '--json')
+    expect(set.code).toBe(0)
+    expect((JSON.parse(set.stdout) as { settings: object }).settings).toMatchObject({ maxTaskInputMb: 1024, maxTaskOutputMb: 64 })
+    expect((await cli('sharing')).stdout).toMatch(/\nper task\s+any image; at most 1024 MiB of inputs, 64 MiB of outputs\n/)
+    await cli('sharing', 'set', '--max-task-input', 'none', '--max-task-output', 'none')
+    expect((await cli('sharing')).stdout).toMatch(/\nper task\s+any image; no other per-task limit\n/)
+  })
+
   it('a value the peer refuses is reported on the flag the user typed', async () => {
     // parsed as a number here; the API's settings schema refuses it and names the field
     const r = await cli('sharing', 'set', '--max-task-cpu', '-1')
     expect(r).toMatchObject({ code: 2, stderr: 'mcloud: --max-task-cpu: maxTaskCpu must be more than 0\n' })
     const t = await cli('sharing', 'set', '--max-task-time', '30d')
     expect(t).toMatchObject({ code: 2, stderr: 'mcloud: --max-task-time: maxTaskTimeSec must be at most 7 days\n' })
+    const o = await cli('sharing', 'set', '--max-task-output', '1g')
+    expect(o).toMatchObject({ code: 2, stderr: 'mcloud: --max-task-output: maxTaskOutputMb must be at most 256 MiB (the size of a task\'s /output)\n' })
   })
 })

@@ -1,4 +1,6 @@
 // mcloud submit | ps | cancel: task commands, and the flag ⇄ field mapping they share.
+import { stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
 import { parseMemoryMb, submitTaskRequestSchema, type SubmitTaskInput } from '../../shared/api.js'
 import type { ApiClient } from '../api/index.js'
 import { describeIssue } from '../api/errors.js'
@@ -17,11 +19,14 @@ const FIELD_FLAGS: Record<string, string> = {
   maxAttempts: '--max-attempts',
   retryOnFailure: '--retry-on-failure',
   network: '--network',
+  inputPaths: '--input',
+  dir: 'DIR',
   id: 'TASK',
   taskId: 'TASK'
 }
 
-export const flagForField = (field: string): string => FIELD_FLAGS[field] ?? field
+/** A list item's field ("inputPaths.1") names the flag of its list. */
+export const flagForField = (field: string): string => FIELD_FLAGS[field] ?? FIELD_FLAGS[field.split('.')[0]!] ?? field
 
 export const SUBMIT_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -33,7 +38,8 @@ export const SUBMIT_OPTIONS = {
   env: { type: 'string', multiple: true },
   'max-attempts': { type: 'string' },
   'retry-on-failure': { type: 'boolean' },
-  network: { type: 'boolean' }
+  network: { type: 'boolean' },
+  input: { type: 'string', multiple: true }
 } as const
 
 /** Turns `submit` arguments into a validated request, or throws a UsageError naming the flag. */
@@ -75,6 +81,8 @@ export function buildSubmitRequest (argv: string[]): { request: SubmitTaskInput,
     }
     request.env = env
   }
+  // The local peer reads them: absolute paths on this machine, whatever the shell's directory.
+  if (v.input !== undefined) request.inputPaths = v.input.map((path) => resolve(path))
 
   const parsed = submitTaskRequestSchema.safeParse(request)
   if (!parsed.success) {
@@ -86,6 +94,7 @@ export function buildSubmitRequest (argv: string[]): { request: SubmitTaskInput,
 
 export async function submitCommand (argv: string[], io: CliIo): Promise<number> {
   const { request, dataDirFlag, json } = buildSubmitRequest(argv)
+  await checkInputPaths(request.inputPaths ?? [])
   const client = await connect(resolveDataDir(dataDirFlag, io.env))
   const { taskId } = await client.submitTask(request)
   if (json) printJson(io, { taskId })
@@ -110,6 +119,26 @@ export async function cancelCommand (argv: string[], io: CliIo): Promise<number>
   if (values.json === true) printJson(io, result)
   else io.stdout.write(`${result.taskId} ${result.status}\n`)
   return 0
+}
+
+/**
+ * Every --input exists and no two share a name (each is /input/<name>), checked before the peer is
+ * asked, so a typo costs no task.
+ */
+async function checkInputPaths (paths: string[]): Promise<void> {
+  const names = new Map<string, string>()
+  for (const path of paths) {
+    try {
+      await stat(path)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      throw new UsageError(code === 'ENOENT' || code === 'ENOTDIR' ? `--input: ${path} does not exist` : `--input: cannot read ${path} (${code ?? String(err)})`)
+    }
+    const name = basename(path)
+    const other = names.get(name)
+    if (other !== undefined) throw new UsageError(`--input: ${other} and ${path} would both be /input/${name}; rename one`)
+    names.set(name, path)
+  }
 }
 
 export const MIN_TASK_PREFIX = 6

@@ -11,7 +11,7 @@ const RUNS = 10_000
 const NAMES: ApiErrorName[] = ['ValidationError', 'NotFoundError', 'UnauthorizedError', 'ConflictError', 'TooManyRequestsError', 'InternalError']
 /** The parameter a refused whole argument is named after (see ipc-handlers.ts). */
 const PARAM: Partial<Record<ApiMethod, string>> = {
-  getTask: 'taskId', cancelTask: 'taskId', taskLogs: 'taskId', whyTask: 'taskId', handBackTask: 'taskId',
+  getTask: 'taskId', cancelTask: 'taskId', taskLogs: 'taskId', whyTask: 'taskId', handBackTask: 'taskId', downloadOutputs: 'taskId',
   submitTask: 'request', importOrgKey: 'request', updateSharing: 'update', updateConfig: 'update'
 }
 
@@ -23,7 +23,7 @@ const argArb = fc.oneof(
   // near misses: a valid request with one field replaced by anything
   {
     weight: 3,
-    arbitrary: fc.tuple(fc.constantFrom('image', 'command', 'cpu', 'env', 'mode', 'maxTasks', 'key', 'name', 'dockerHost', 'other'), fc.jsonValue({ maxDepth: 2 }))
+    arbitrary: fc.tuple(fc.constantFrom('image', 'command', 'cpu', 'env', 'mode', 'maxTasks', 'key', 'name', 'dockerHost', 'dir', 'other'), fc.jsonValue({ maxDepth: 2 }))
       .map(([field, v]) => ({ image: 'busybox', command: ['true'], [field]: v }))
   }
 )

@@ -33,6 +33,24 @@ describe('handleCall', () => {
     expect(await handleCall(api, 'importOrgKey', [{ key: ' ' }])).toMatchObject({ ok: false, error: { field: 'key' } })
   })
 
+  it('downloads outputs: names a bad task id or folder before asking the peer, passes a good one on', async () => {
+    const api = createFakeApi()
+    const download = vi.spyOn(api, 'downloadOutputs')
+    const id = 'b'.repeat(64)
+    expect(await handleCall(api, 'downloadOutputs', ['../etc', { dir: '/x' }])).toMatchObject({ ok: false, error: { name: 'ValidationError', field: 'taskId' } })
+    for (const [request, field] of [[{ dir: '' }, 'dir'], [{ dir: 7 }, 'dir'], [{ dir: '/x', mode: 1 }, 'mode'], ['/x', 'request']] as const) {
+      const result = await handleCall(api, 'downloadOutputs', [id, request])
+      expect(result, JSON.stringify(request)).toMatchObject({ ok: false, error: { name: 'ValidationError', field } })
+      if (!result.ok) expect(result.error.message.startsWith(`${field}: `)).toBe(true)
+    }
+    expect(download).not.toHaveBeenCalled()
+    // No request at all is the peer's default folder; the fake knows no such task.
+    expect(await handleCall(api, 'downloadOutputs', [id])).toMatchObject({ ok: false, error: { name: 'NotFoundError' } })
+    expect(download).toHaveBeenLastCalledWith(id, {})
+    await handleCall(api, 'downloadOutputs', [id, { dir: '/home/me/out' }])
+    expect(download).toHaveBeenLastCalledWith(id, { dir: '/home/me/out' })
+  })
+
   it('passes valid arguments on with the shared defaults filled in', async () => {
     const api = createFakeApi()
     const submit = vi.spyOn(api, 'submitTask')
@@ -53,7 +71,7 @@ describe('handleCall', () => {
 
   it('answers every method of the contract', async () => {
     const api = createFakeApi()
-    const noArgs = API_METHODS.filter(m => !['getTask', 'submitTask', 'cancelTask', 'taskLogs', 'whyTask', 'handBackTask', 'updateSharing', 'updateConfig', 'importOrgKey'].includes(m))
+    const noArgs = API_METHODS.filter(m => !['getTask', 'submitTask', 'cancelTask', 'taskLogs', 'whyTask', 'handBackTask', 'downloadOutputs', 'updateSharing', 'updateConfig', 'importOrgKey'].includes(m))
     for (const method of noArgs) expect((await handleCall(api, method, [])).ok, method).toBe(true)
   })
 

@@ -3,7 +3,7 @@
 // IpcResult. Pure: no electron import, so it is unit-tested without the binary.
 import type { z } from 'zod'
 import {
-  importOrgKeySchema, peerConfigUpdateSchema, sharingUpdateSchema, submitTaskRequestSchema, taskIdString,
+  downloadOutputsRequestSchema, importOrgKeySchema, peerConfigUpdateSchema, sharingUpdateSchema, submitTaskRequestSchema, taskIdString,
   type ApiMethod, type MCloudApi
 } from '../../shared/index.js'
 // The HTTP server's mapping, so a bad field or a hidden internal error reads the same over IPC.
@@ -40,6 +40,9 @@ const HANDLERS: Record<ApiMethod, Handler> = {
   taskLogs: async (api, args) => await api.taskLogs(taskId(args)),
   whyTask: async (api, args) => await api.whyTask(taskId(args)),
   handBackTask: async (api, args) => await api.handBackTask(taskId(args)),
+  // The folder comes from the renderer: the schema bounds it; the peer decides whether it may write there.
+  downloadOutputs: async (api, args) =>
+    await api.downloadOutputs(taskId(args), parse(downloadOutputsRequestSchema, args[1] ?? {}, 'request')),
   sharing: async (api) => await api.sharing(),
   updateSharing: async (api, args) => await api.updateSharing(parse(sharingUpdateSchema, args[0], 'update')),
   stopNow: async (api) => await api.stopNow(),

@@ -34,6 +34,7 @@ const api: MCloudApi = {
   taskLogs: async (taskId) => await call('taskLogs', taskId),
   whyTask: async (taskId) => await call('whyTask', taskId),
   handBackTask: async (taskId) => await call('handBackTask', taskId),
+  downloadOutputs: async (taskId, request) => await call('downloadOutputs', taskId, request),
   sharing: async () => await call('sharing'),
   updateSharing: async (update) => await call('updateSharing', update),
   stopNow: async () => await call('stopNow'),

@@ -8,7 +8,8 @@ function task (view: Partial<TaskView> = {}): TaskView {
   return {
     taskId: ID, status: 'queued', epoch: 0, holder: null, attempts: 0, exitCode: null, error: null, submitter: 'me',
     submitterName: 'me', image: 'busybox', command: ['sh', '-c', 'echo hi'], cpu: 1, memoryMb: 256, timeoutSec: 60,
-    mine: true, runningHere: false, runningHereSince: null, createdAt: 0, updatedAt: 0, ...view
+    mine: true, runningHere: false, runningHereSince: null, createdAt: 0, updatedAt: 0,
+    inputs: [], resultCid: null, outputsDir: null, ...view
   }
 }
 

@@ -14,6 +14,21 @@ export interface TaskRun {
    * returns: the scheduler gives the slot to the next task now instead of after the removal.
    */
   onExited?: () => void
+  /**
+   * Fills the host folder mounted read-only at /input, before the container is created. Its time
+   * is bounded by `signal` and not by the task's timeout. A rejection hands the task back
+   * (`infrastructure`): another peer's claim fetches again.
+   */
+  prepareInput?: (dir: string, signal: AbortSignal) => Promise<void>
+  /**
+   * Stores what the task left in /output (copied into the host folder `dir`) and gives its CID, or
+   * null for none. Called when the task reached its end itself (any exit code, or its timeout),
+   * never after an abort. The folder is removed once it settles. A rejection fails the task with
+   * its message.
+   */
+  storeOutput?: (dir: string) => Promise<string | null>
+  /** Most bytes copied out of /output; more fails the task. Default: the /output volume's size. */
+  maxOutputBytes?: number
 }
 
 export interface ExecResult {
@@ -24,6 +39,8 @@ export interface ExecResult {
   /** The peer, not the task, failed (docker down, image pull failed): hand the task back. */
   infrastructure?: boolean
   durationMs: number
+  /** What storeOutput gave for the task's /output; absent when the run had no storeOutput. */
+  resultCid?: string | null
 }
 
 export interface Executor {

@@ -79,7 +79,8 @@ function world () {
   const state = (status: TaskStatus, epoch: number, holderId: string | null, exitCode: number | null = null): void => {
     view = {
       taskId: TASK, status, epoch, holder: holderId, attempts: epoch, exitCode, error: null, submitter: 'sub', submitterName: null,
-      image: null, command: null, cpu: null, memoryMb: null, timeoutSec: null, mine: false, runningHere: false, runningHereSince: null, createdAt: null, updatedAt: Date.now()
+      image: null, command: null, cpu: null, memoryMb: null, timeoutSec: null, mine: false, runningHere: false, runningHereSince: null, createdAt: null, updatedAt: Date.now(),
+      inputs: null, resultCid: null, outputsDir: null
     }
     for (const l of stateListeners) l(view)
   }

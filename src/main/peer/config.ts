@@ -36,6 +36,8 @@ export interface PeerConfig {
   /** Sees every record that becomes the best this peer knows for its key (gossip or DHT): the control peer mirrors them. */
   onRecord?: (record: OpenedRecord) => void
   /** Abuse limits (defaults in peer/constants.ts): tasks this peer's API posts, and new tasks it takes per submitter from gossip. */
+  /** Task inputs and outputs (src/main/data): how long finished tasks' content is kept (default 24 h) and how long a fetch may get no block before it fails (default 30 s). */
+  data?: { retainMs?: number, fetchStallMs?: number }
   taskLimits?: { postBurst?: number, postPerMinute?: number, acceptBurst?: number, acceptPerMinute?: number, catchUpMs?: number }
   /**
    * Set by the control peer: its read API, served at CONTROL_ROUTES (and /metrics) by this peer's

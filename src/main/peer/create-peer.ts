@@ -6,10 +6,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
 import {
-  isTerminal, nodeMetaKey, taskSpecKey,
+  downloadOutputsRequestSchema, isTerminal, nodeMetaKey, taskIdString, taskSpecKey,
   type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeLease, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
 } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
+import { createContentStore, type ContentStore } from '../data/index.js'
 import { LeaseEngine, Membership, membershipWindowMs } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
@@ -25,6 +26,7 @@ import { ApiError } from './errors.js'
 import { watchPeerArrivals } from './peer-arrivals.js'
 import { OWN_INDEX_FILE } from './constants.js'
 import { GossipChannel } from './gossip.js'
+import { TaskData } from './task-data.js'
 import { PeerDirectory } from './peer-directory.js'
 import { createPeerLogRelay } from './peer-log-relay.js'
 import { Lending } from './lending.js'
@@ -158,8 +160,22 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     peerId, ttlMs, records, gossip, members: () => membership.size(), meta: myMeta, seqFloor: () => Math.max(Date.now(), metaSeq + 1)
   })
   const announceMeta = (): void => { liveness.announceMeta() }
+  // Task inputs and outputs (task-data.ts). The content store is opened on first use (a peer that
+  // never touches task data pays nothing for it), or at start when it holds content from an
+  // earlier run (it serves that to others); never before node.start().
+  const contentDir = join(config.dataDir, 'content')
+  let store: Promise<ContentStore> | undefined
+  const openStore = async (): Promise<ContentStore> => await (store ??= createContentStore({
+    node, dir: contentDir, retainMs: config.data?.retainMs, log: (msg: string) => { console.warn(`mcloud: ${msg}`) }
+  }).catch(err => { store = undefined; throw err }))
+  const taskData = new TaskData({
+    store: openStore, bus, outputsRoot: join(config.dataDir, 'outputs'), stallMs: config.data?.fetchStallMs,
+    maxOutputBytes: () => { const mb = settings.get().maxTaskOutputMb; return mb === null || mb === undefined ? undefined : mb * 1024 * 1024 },
+    task: async taskId => { await findTask(taskId); return tasks.view(taskId) },
+    log: msg => { console.warn(`mcloud: ${msg}`) }
+  })
   const scheduler = new Scheduler({
-    book, leases, records, executor: config.executor, placement: lending, peerId,
+    book, leases, records, executor: config.executor, placement: lending, peerId, taskData: taskData.hooks(),
     availableProviders: need => {
       // Only providers this peer is connected to: a crashed one drops its connections at once but
       // stays in the directory for three beats, and at the head of a task's ranking it would make
@@ -201,7 +217,12 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // A task's output from whichever peer runs it: the copy of my tasks' runs kept here, and the
   // live stream of any task for API clients (WS /api/tasks/:id/logs).
   const relay = createPeerLogRelay({ peerId, logs, bus, logStream, tasks: () => tasks })
-  const tasks: TaskService = new TaskService({ records, leases, book, scheduler, bus, peerId, name, announce, onRemoteRunning: (taskId, holder, epoch) => { relay.keepCopy(taskId, holder, epoch) } }, {
+  const tasks: TaskService = new TaskService({
+    records, leases, book, scheduler, bus, peerId, name, announce,
+    onRemoteRunning: (taskId, holder, epoch) => { relay.keepCopy(taskId, holder, epoch) },
+    addInputs: async paths => await taskData.addInputs(paths),
+    outputsDir: taskId => taskData.outputsDir(taskId)
+  }, {
     postBurst: config.taskLimits?.postBurst,
     postPerMinute: config.taskLimits?.postPerMinute,
     indexFile: join(config.dataDir, OWN_INDEX_FILE),
@@ -223,6 +244,14 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 
   await node.start()
   stops.push(async () => { await node.stop() })
+  stops.push(async () => { await (await store?.catch(() => undefined))?.stop() })
+  if (await exists(contentDir)) await openStore()
+  await taskData.start()
+  const onTaskData = (e: PeerEvent): void => {
+    if (e.type === 'task:state' && e.task.mine) taskData.onMyTaskState(e.task)
+    else if (e.type === 'lease:committed' || e.type === 'lease:fenced' || e.type === 'lease:released') taskData.runEnded(e.taskId)
+  }
+  stops.push(bus.on(onTaskData))
   dialer.start()
   stops.push(() => { dialer.stop() })
   // New addresses (a relay reservation, a new interface) go out with the next meta at once.
@@ -325,6 +354,16 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       }))]
       return { taskId, status: view.status, summary: summarisePlacement(view.status, answers, view), answers }
     },
+    downloadOutputs: async (taskId, request) => {
+      const id = taskIdString.safeParse(taskId)
+      if (!id.success) throw new ApiError('ValidationError', `taskId: ${id.error.issues[0]?.message ?? 'invalid'}`, 'taskId')
+      const req = downloadOutputsRequestSchema.safeParse(request ?? {})
+      if (!req.success) {
+        const field = req.error.issues[0]?.path.join('.') || 'request'
+        throw new ApiError('ValidationError', `${field}: ${req.error.issues[0]?.message ?? 'invalid'}`, field)
+      }
+      return await taskData.downloadOutputs(taskId, req.data.dir)
+    },
     handBackTask: async (taskId) => {
       if (!scheduler.isRunning(taskId)) throw new ApiError('NotFoundError', `task ${taskId} is not running on this peer`)
       return { taskId, handedBack: await scheduler.handBack(taskId, 'handed back by the owner') }
@@ -370,7 +409,7 @@ const LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
 /** A starting peer keeps a gossip mesh this long whatever it knows: its first walk of the DHT (which finds the other members) comes a second after its first connection. */
 const NEWCOMER_MESH_MS = 15_000
 
-const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect', 'sharing:changed'])
+const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect', 'sharing:changed', 'transfer:progress'])
 const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)
 
 function executorLabel (name: string | undefined, ready: boolean): string {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import {
   deriveTaskId, encodeEnvelope, encodePayload, isTerminal, MAX_RECORD_BYTES, nodeTasksKey, PROTOCOL_VERSION, sha256Hex, submitTaskRequestSchema,
   taskCancelKey, taskSpecKey, taskStateKey, TASK_INDEX_MAX_OPEN, TASK_INDEX_MAX_RECENT,
-  type NodeTasks, type SubmitTaskRequest, type TaskSpec, type TaskState, type TaskView, type CancelTaskResponse
+  type NodeTasks, type SubmitTaskRequest, type TaskInput, type TaskSpec, type TaskState, type TaskView, type CancelTaskResponse
 } from '../../shared/index.js'
 import type { LeaseEngine } from '../lease/index.js'
 import type { OpenedRecord, RecordStore } from '../records/index.js'
@@ -25,6 +25,10 @@ export interface TaskServiceComponents {
   peerId: string
   name: string
   announce: (bytes: Uint8Array) => void
+  /** Adds local files or folders as task inputs (task-data.ts); throws ApiError naming `inputPaths.N`. */
+  addInputs?: (paths: string[]) => Promise<TaskInput[]>
+  /** Where my outputs of a task were saved, if they were. */
+  outputsDir?: (taskId: string) => string | null
   /** One of my tasks is running on another peer (to follow its output). */
   onRemoteRunning?: (taskId: string, holder: string, epoch: number) => void
 }
@@ -81,8 +85,11 @@ export class TaskService {
       const field = issue?.path.join('.') ?? 'request'
       throw new ApiError('ValidationError', `${field}: ${issue?.message ?? 'invalid'}`, field)
     }
+    const { inputPaths, ...fields } = parsed.data
+    const inputs = inputPaths === undefined || inputPaths.length === 0 ? [] : await this.addInputs(inputPaths)
     const spec: TaskSpec = {
-      v: PROTOCOL_VERSION, submitter: this.c.peerId, submitterName: this.c.name, ...parsed.data,
+      v: PROTOCOL_VERSION, submitter: this.c.peerId, submitterName: this.c.name, ...fields,
+      ...(inputs.length > 0 ? { inputs } : {}),
       createdAt: Date.now(), nonce: randomBytes(12).toString('hex')
     }
     const payload = encodePayload(spec)
@@ -125,6 +132,11 @@ export class TaskService {
     this.emitState(state)
     this.c.scheduler.tick()
     return { taskId }
+  }
+
+  private async addInputs (paths: string[]): Promise<TaskInput[]> {
+    if (this.c.addInputs === undefined) throw new ApiError('ValidationError', 'inputPaths: this peer has no content store for inputs', 'inputPaths')
+    return await this.c.addInputs(paths)
   }
 
   async cancel (taskId: string): Promise<CancelTaskResponse> {
@@ -313,7 +325,8 @@ export class TaskService {
       submitter: s.submitter, submitterName: t.spec?.submitterName ?? null, image: t.spec?.image ?? null, command: t.spec?.command ?? null,
       cpu: t.spec?.cpu ?? null, memoryMb: t.spec?.memoryMb ?? null, timeoutSec: t.spec?.timeoutSec ?? null,
       mine: this.mine.has(taskId), runningHere: this.c.scheduler.isRunning(taskId) && !isTerminal(s.status),
-      runningHereSince: isTerminal(s.status) ? null : this.c.scheduler.runningSince(taskId), createdAt: t.spec?.createdAt ?? null, updatedAt: s.updatedAt
+      runningHereSince: isTerminal(s.status) ? null : this.c.scheduler.runningSince(taskId), createdAt: t.spec?.createdAt ?? null, updatedAt: s.updatedAt,
+      inputs: t.spec === undefined ? null : t.spec.inputs ?? [], resultCid: s.resultCid, outputsDir: this.c.outputsDir?.(taskId) ?? null
     }
   }
 

@@ -27,6 +27,16 @@ describe('the placement summary', () => {
     expect(summarisePlacement('queued', [a('alice', 'network-not-allowed', 'asks for network access; this peer does not allow it')], evil))
       .toBe('no peer allows network access (declined by policy: alice)')
   })
+  it('says plainly when every peer declines the task\'s inputs as too big', () => {
+    const cid = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
+    const big = { image: 'python:3.12', timeoutSec: 60, inputs: [{ name: 'data.csv', cid, bytes: 2 ** 30 }, { name: 'model.bin', cid, bytes: 0.2 * 2 ** 30 }] }
+    const refuse = (name: string, cap: string): PlacementAnswer => a(name, 'inputs-too-big', `its inputs (1.2 GiB) exceed this peer's limit of ${cap}`)
+    expect(summarisePlacement('queued', [a('me', 'no-executor', 'does not lend'), refuse('alice', '500 MiB'), refuse('bob', '1 GiB')], big))
+      .toBe('no peer accepts 1.2 GiB of inputs (declined by policy: alice, bob)')
+    // with another reason among them, each is listed
+    expect(summarisePlacement('queued', [refuse('alice', '500 MiB'), a('bob', 'paused', 'paused by the owner')], big))
+      .toBe('no peer can take it now — alice: its inputs (1.2 GiB) exceed this peer\'s limit of 500 MiB; bob: paused by the owner')
+  })
   it('lists each reason when the peers decline for different reasons, or one did not answer', () => {
     const evil = { image: 'docker.io/evil:latest', timeoutSec: 60 }
     expect(summarisePlacement('queued', [a('alice', 'image-not-allowed', 'image docker.io/evil:latest is not allowed here (allowed: x/*)'), a('bob', 'paused', 'paused by the owner')], evil))

@@ -1,11 +1,12 @@
 // Turns the peers' answers about one task into one plain sentence for `mcloud why` and the UI.
 import { formatDuration, isTerminal, type NotPlacedCode, type PlacementAnswer, type TaskStatus, type TaskView } from '../../shared/index.js'
+import { formatMemory } from '../resources/index.js'
 
 /** Answers that mean "this peer could run it". */
 const TAKERS = new Set(['would-claim', 'running-it', 'suspended'])
 
 /** What the task asks, when known here: a refusal every peer shares is then said in its terms. */
-export type TaskAsk = Pick<TaskView, 'image' | 'timeoutSec'>
+export type TaskAsk = Pick<TaskView, 'image' | 'timeoutSec'> & Partial<Pick<TaskView, 'inputs'>>
 
 /**
  * Owner policies that no change of load or waiting overcomes: when every peer declines for one of
@@ -14,7 +15,8 @@ export type TaskAsk = Pick<TaskView, 'image' | 'timeoutSec'>
 const POLICY_SENTENCES: Partial<Record<NotPlacedCode, (task: TaskAsk | undefined) => string | undefined>> = {
   'image-not-allowed': t => t?.image == null ? undefined : `no peer accepts image ${t.image}`,
   'network-not-allowed': () => 'no peer allows network access',
-  'too-long': t => t?.timeoutSec == null ? undefined : `no peer accepts a task timeout of ${formatDuration(t.timeoutSec * 1000)}`
+  'too-long': t => t?.timeoutSec == null ? undefined : `no peer accepts a task timeout of ${formatDuration(t.timeoutSec * 1000)}`,
+  'inputs-too-big': t => t?.inputs == null ? undefined : `no peer accepts ${formatMemory(t.inputs.reduce((n, i) => n + i.bytes, 0) / 2 ** 20)} of inputs`
 }
 
 export function summarisePlacement (status: TaskStatus, answers: PlacementAnswer[], task?: TaskAsk): string {

@@ -14,7 +14,7 @@ describe('defaultSettings', () => {
   it('lends every core and half the memory, on, without network, to any image with no per-task caps', () => {
     expect(defaultSettings(2, 24_577)).toEqual({
       mode: 'on', snooze: null, maxCpu: 2, maxMemoryMb: 12_288, maxTasks: 2, allowNetwork: false, ...DEFAULT_IDLE_POLICY,
-      allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null
+      allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null, maxTaskInputMb: null, maxTaskOutputMb: null
     })
   })
 

@@ -11,9 +11,10 @@ export interface Lendable { cpu: number, memoryMb: number, slots: number }
 
 /**
  * What a task asks of its provider. `image` and `timeoutSec` are left out only by the scheduler's
- * "is any slot free" probe, which stands for any task (task-policy.ts judges them when given).
+ * "is any slot free" probe, which stands for any task (task-policy.ts judges them when given);
+ * `inputs` is absent for a task without any.
  */
-export interface ResourceRequest { cpu: number, memoryMb: number, network: boolean, image?: string, timeoutSec?: number }
+export interface ResourceRequest { cpu: number, memoryMb: number, network: boolean, image?: string, timeoutSec?: number, inputs?: ReadonlyArray<{ bytes: number }> }
 
 export interface FitProblem { code: NotPlacedCode, message: string }
 

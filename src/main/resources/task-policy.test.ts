@@ -9,7 +9,7 @@ import { SettingsStore } from './settings-store.js'
 import { taskPolicyProblem } from './task-policy.js'
 
 const settings = (over: Partial<SharingSettings> = {}): SharingSettings => ({ ...defaultSettings(4, 16384), ...over })
-const task = (over: Partial<{ image: string, cpu: number, memoryMb: number, timeoutSec: number, network: boolean }> = {}) =>
+const task = (over: Partial<{ image: string, cpu: number, memoryMb: number, timeoutSec: number, network: boolean, inputs: Array<{ bytes: number }> }> = {}) =>
   ({ image: 'mcloud-test/busybox', cpu: 1, memoryMb: 256, timeoutSec: 3600, network: false, ...over })
 
 describe('the per-task policy', () => {
@@ -44,6 +44,22 @@ describe('the per-task policy', () => {
     expect(taskPolicyProblem(task({ memoryMb: 2048 }), s)).toEqual({ code: 'too-much-memory', message: 'needs 2 GiB memory; this peer lends at most 1 GiB per task' })
     expect(taskPolicyProblem(task({ memoryMb: 1025 }), s)?.message).toBe('needs 1025 MiB memory; this peer lends at most 1024 MiB per task')
     expect(taskPolicyProblem(task({ cpu: 1, memoryMb: 1024 }), s)).toBeNull()
+  })
+
+  it('declines a task whose inputs together are more than the owner takes, in plain sizes', () => {
+    const s = settings({ maxTaskInputMb: 500 })
+    const mib = 2 ** 20
+    expect(taskPolicyProblem(task({ inputs: [{ bytes: 1024 * mib }, { bytes: 0.2 * 1024 * mib }] }), s)).toEqual({
+      code: 'inputs-too-big', message: 'its inputs (1.2 GiB) exceed this peer\'s limit of 500 MiB'
+    })
+    expect(taskPolicyProblem(task({ inputs: [{ bytes: 300 * mib }, { bytes: 200 * mib }] }), s)).toBeNull()
+    expect(taskPolicyProblem(task({ inputs: [] }), s)).toBeNull()
+    expect(taskPolicyProblem(task(), s)).toBeNull()
+    // sizes that round to the same words are shown exactly
+    expect(taskPolicyProblem(task({ inputs: [{ bytes: 500 * mib + 1 }] }), s)?.message)
+      .toBe('its inputs (524288001 bytes) exceed this peer\'s limit of 524288000 bytes')
+    // no cap of the owner's own: any inputs the spec may carry
+    expect(taskPolicyProblem(task({ inputs: [{ bytes: 2 ** 40 }] }), settings())).toBeNull()
   })
 
   it('the "any free slot" probe (no image, no run time) is never declined by image or run time', () => {
@@ -81,6 +97,11 @@ describe('per-task settings: validation names the field', () => {
     await rejects({ maxTaskMemoryMb: 1.5 }, 'maxTaskMemoryMb', /maxTaskMemoryMb must be whole MiB/)
     await rejects({ maxTaskTimeSec: -60 }, 'maxTaskTimeSec', /maxTaskTimeSec must be at least 1 s/)
     await rejects({ maxTaskTimeSec: 8 * 86400 }, 'maxTaskTimeSec', /maxTaskTimeSec must be at most 7 days/)
+    await rejects({ maxTaskInputMb: 0 }, 'maxTaskInputMb', /maxTaskInputMb must be at least 1 MiB/)
+    await rejects({ maxTaskInputMb: 1.5 }, 'maxTaskInputMb', /maxTaskInputMb must be whole MiB/)
+    await rejects({ maxTaskInputMb: 2 * 1024 * 1024 }, 'maxTaskInputMb', /maxTaskInputMb must be at most 1 TiB/)
+    await rejects({ maxTaskOutputMb: -1 }, 'maxTaskOutputMb', /maxTaskOutputMb must be at least 1 MiB/)
+    await rejects({ maxTaskOutputMb: 512 }, 'maxTaskOutputMb', /maxTaskOutputMb must be at most 256 MiB \(the size of a task's \/output\)/)
   })
 
   it('saves a good policy, and null lifts a cap again', async () => {
@@ -96,5 +117,16 @@ describe('per-task settings: validation names the field', () => {
     await writeFile(join(dir, 'settings.json'), JSON.stringify(older))
     const reopened = await SettingsStore.open(dir, defaultSettings(4, 16384))
     expect(reopened.get()).toMatchObject({ allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null })
+  })
+
+  it('a settings file from before the input and output caps keeps its policy and opens with no such cap', async () => {
+    const older = { ...defaultSettings(4, 16384), allowedImages: ['mcloud-test/*'], maxTaskTimeSec: 600 } as Partial<SharingSettings>
+    for (const k of ['maxTaskInputMb', 'maxTaskOutputMb'] as const) Reflect.deleteProperty(older, k)
+    await writeFile(join(dir, 'settings.json'), JSON.stringify(older))
+    const reopened = await SettingsStore.open(dir, defaultSettings(4, 16384))
+    expect(reopened.get()).toMatchObject({ allowedImages: ['mcloud-test/*'], maxTaskTimeSec: 600, maxTaskInputMb: null, maxTaskOutputMb: null })
+    // and the next save writes them
+    await reopened.update({ maxTaskInputMb: 500, maxTaskOutputMb: 64 })
+    expect(JSON.parse(await readFile(join(dir, 'settings.json'), 'utf8'))).toMatchObject({ maxTaskInputMb: 500, maxTaskOutputMb: 64, maxTaskTimeSec: 600 })
   })
 })

@@ -1,4 +1,5 @@
-// The owner's per-task policy: which images may run here, and how big or long one task may be.
+// The owner's per-task policy: which images may run here, and how big or long one task may be
+// (its CPU, memory, run time and input data).
 // Unlike the lendable capacity these answers do not change with the load, so a task outside
 // them is never claimed by this peer, however long it waits.
 import type { SharingSettings } from '../../shared/index.js'
@@ -12,6 +13,8 @@ function pair (need: number, cap: number, format: (x: number) => string, exact: 
   return a === b ? [exact(need), exact(cap)] : [a, b]
 }
 
+const MIB = 2 ** 20
+
 /** How many allowed patterns a refusal quotes before "…" (answers are at most 300 characters). */
 const QUOTED_PATTERNS = 3
 
@@ -21,6 +24,9 @@ const QUOTED_PATTERNS = 3
  * Every TaskSpec carries a timeoutSec (the submit default is 1 h, the schema caps it at 7 days, and
  * the executor kills the container when it runs out), so a task with no run time cannot exist:
  * the cap compares the longest the task may run against what the owner allows.
+ * The input cap counts the bytes the spec declares for its inputs (each input's `bytes`): the
+ * provider fetches that much before the task can start. (The output cap is the executor's: an
+ * output is only known once the task has run.)
  */
 export function taskPolicyProblem (request: ResourceRequest, settings: SharingSettings): FitProblem | null {
   if (request.image !== undefined && !imageAllowed(request.image, settings.allowedImages)) {
@@ -31,6 +37,11 @@ export function taskPolicyProblem (request: ResourceRequest, settings: SharingSe
   if (request.timeoutSec !== undefined && settings.maxTaskTimeSec !== null && request.timeoutSec > settings.maxTaskTimeSec) {
     const [need, cap] = pair(request.timeoutSec, settings.maxTaskTimeSec, s => formatDuration(s * 1000), s => `${s} s`)
     return { code: 'too-long', message: `may run ${need} (its timeout); this peer runs one task for at most ${cap}` }
+  }
+  const inputBytes = request.inputs?.reduce((n, i) => n + i.bytes, 0) ?? 0
+  if (settings.maxTaskInputMb !== null && inputBytes > settings.maxTaskInputMb * MIB) {
+    const [need, cap] = pair(inputBytes, settings.maxTaskInputMb * MIB, b => formatMemory(b / MIB), b => `${b} bytes`)
+    return { code: 'inputs-too-big', message: `its inputs (${need}) exceed this peer's limit of ${cap}` }
   }
   if (settings.maxTaskMemoryMb !== null && request.memoryMb > settings.maxTaskMemoryMb) {
     const [need, cap] = pair(request.memoryMb, settings.maxTaskMemoryMb, formatMemory, mb => `${mb} MiB`)

@@ -1,7 +1,7 @@
 // The provider loop: candidates → fit check → claim (in rendezvous order) → run → report.
 import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { sha256Hex, taskSpecKey, type NotPlacedCode, type TaskSpec, type TaskState } from '../../shared/index.js'
-import type { Executor, ExecResult } from '../executor/index.js'
+import type { Executor, ExecResult, TaskRun } from '../executor/index.js'
 import type { Lease, LeaseEngine, Outcome } from '../lease/index.js'
 import type { RecordStore } from '../records/index.js'
 import type { TaskBook } from './task-book.js'
@@ -21,7 +21,7 @@ export type SchedulerEvent =
 /** What this peer's running and claiming tasks hold. */
 export interface Held { cpu: number, memoryMb: number, tasks: number }
 /** What a task asks of its provider; image and run time are absent only in the "any free slot?" probe. */
-export type Need = Pick<TaskSpec, 'cpu' | 'memoryMb' | 'network'> & Partial<Pick<TaskSpec, 'image' | 'timeoutSec'>>
+export type Need = Pick<TaskSpec, 'cpu' | 'memoryMb' | 'network'> & Partial<Pick<TaskSpec, 'image' | 'timeoutSec' | 'inputs'>>
 export interface PlacementProblem { code: NotPlacedCode, message: string }
 
 /** The provider's side of placement: the owner's sharing policy and the lendable capacity. */
@@ -34,6 +34,19 @@ export interface Placement {
   backoffMs: (held: Held) => number
 }
 
+/**
+ * A run's data, given by the peer's content store: the task's inputs fetched into the folder the
+ * executor mounts at /input, and what it left in /output stored for its submitter.
+ */
+export interface TaskDataHooks {
+  /** Fills `dir` with the spec's inputs, each at `<dir>/<name>`; rejects when they cannot be fetched (the task is handed back). */
+  prepareInput: (spec: TaskSpec, taskId: string, dir: string, signal: AbortSignal) => Promise<void>
+  /** Stores the folder holding the task's /output and gives its CID (null: nothing to keep); a rejection fails the task. */
+  storeOutput: (taskId: string, dir: string) => Promise<string | null>
+  /** The owner's cap on one task's output, bytes; undefined: the /output volume's own 256 MiB. */
+  maxOutputBytes: () => number | undefined
+}
+
 export interface SchedulerComponents {
   book: TaskBook
   leases: LeaseEngine
@@ -44,6 +57,8 @@ export interface SchedulerComponents {
   peerId: string
   /** Providers believed to have room for this task now (from node meta gossip), this peer included. */
   availableProviders: (need: Need | undefined) => string[]
+  /** Inputs and outputs of the tasks run here; absent: tasks run without either (tests, simulations). */
+  taskData?: TaskDataHooks
 }
 
 export interface SchedulerInit {
@@ -257,7 +272,8 @@ export class Scheduler {
         onExited: () => {
           this.reserved.delete(lease.taskId)
           setImmediate(() => { this.tick() })
-        }
+        },
+        ...this.dataHooks(lease.taskId, spec)
       })
     } catch (err) {
       result = { exitCode: null, error: `executor error: ${String(err)}`, infrastructure: true, durationMs: 0 }
@@ -284,7 +300,19 @@ export class Scheduler {
       emit({ type: 'lease:released', taskId: lease.taskId, epoch: lease.epoch, reason: 'retry on failure' })
       return
     }
-    await this.finish(lease, { status: ok ? 'succeeded' : 'failed', exitCode: result.exitCode, error: result.error })
+    await this.finish(lease, { status: ok ? 'succeeded' : 'failed', exitCode: result.exitCode, error: result.error, resultCid: result.resultCid ?? null })
+  }
+
+  /** The executor's data hooks for one run: inputs only when the spec has some. */
+  private dataHooks (taskId: string, spec: TaskSpec): Pick<TaskRun, 'prepareInput' | 'storeOutput' | 'maxOutputBytes'> {
+    const data = this.c.taskData
+    if (data === undefined) return {}
+    const maxOutputBytes = data.maxOutputBytes()
+    return {
+      ...(spec.inputs !== undefined && spec.inputs.length > 0 ? { prepareInput: async (dir: string, signal: AbortSignal) => { await data.prepareInput(spec, taskId, dir, signal) } } : {}),
+      storeOutput: async dir => await data.storeOutput(taskId, dir),
+      ...(maxOutputBytes === undefined ? {} : { maxOutputBytes })
+    }
   }
 
   private async finish (lease: Lease, outcome: Outcome): Promise<void> {

@@ -42,7 +42,8 @@ function issueMessage (issue: SchemaIssue): string {
 export function fieldErrorFromServer<F extends string> (
   field: string | undefined, message: string, fields: FieldMap<F>, fallback: F
 ): FieldErrors<F> {
-  const target = field === undefined ? fallback : (fields[field] ?? fallback)
+  // A list item's field ("inputPaths.1") belongs to the list's form field.
+  const target = field === undefined ? fallback : (fields[field] ?? fields[field.split('.')[0]!] ?? fallback)
   return { [target]: message } as FieldErrors<F>
 }
 

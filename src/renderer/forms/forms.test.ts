@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { PeerConfigView } from '../../shared/api.js'
 import { DEFAULT_TASK_POLICY, type SharingSettings } from '../../shared/sharing.js'
 import { fieldErrorFromServer, parseNumberText } from './field-errors.js'
-import { DEFAULT_JOB_FORM, JOB_FIELDS, parseEnvLines, validateJobForm } from './job-form.js'
+import { DEFAULT_JOB_FORM, JOB_FIELDS, parseEnvLines, parseInputLines, validateJobForm } from './job-form.js'
 import { peerFormValues, validatePeerForm } from './peer-form.js'
 import { sharingFormValues, validateSharingForm } from './sharing-form.js'
 
@@ -35,6 +35,18 @@ describe('job form', () => {
     expect(parseEnvLines('A=1\nnoequals')).toEqual({ error: 'line 2: write each variable as NAME=value' })
     expect(parseNumberText(' 2 ')).toBe(2)
     expect(parseNumberText('')).toBeUndefined()
+  })
+
+  it('turns input lines into absolute inputPaths, naming the line of a relative path or a repeated name', () => {
+    const r = job({ inputs: '/home/me/data.csv\n\n  /home/me/images/  \nC:\\Users\\me\\model.bin' })
+    expect(r.ok && r.request.inputPaths).toEqual(['/home/me/data.csv', '/home/me/images/', 'C:\\Users\\me\\model.bin'])
+    expect(job({ inputs: ' \n' })).toEqual({ ok: true, request: expect.not.objectContaining({ inputPaths: expect.anything() }) as unknown })
+    expect(job({ inputs: '/a/x.csv\ndata/y.csv' })).toEqual({ ok: false, errors: { inputs: 'line 2: write the full path, like /home/me/data.csv' } })
+    expect(parseInputLines('/a/x.csv\n/b/x.csv/')).toEqual({ error: 'line 2: line 1 is also named "x.csv" (each is /input/<name>)' })
+    const many = job({ inputs: Array.from({ length: 17 }, (_, i) => `/d/f${i}`).join('\n') })
+    expect(many).toEqual({ ok: false, errors: { inputs: 'at most 16 inputs' } })
+    expect(fieldErrorFromServer('inputPaths', '/x: no such file', JOB_FIELDS, 'form')).toEqual({ inputs: '/x: no such file' })
+    expect(fieldErrorFromServer('inputPaths.1', '"/x" does not exist', JOB_FIELDS, 'form')).toEqual({ inputs: '"/x" does not exist' })
   })
 
   it('puts a server ValidationError on the field it names, else on the form', () => {
@@ -84,6 +96,27 @@ describe('sharing settings form: per-task policy', () => {
     const capped = { ...settings, allowedImages: ['x/*'], maxTaskCpu: 1, maxTaskMemoryMb: 512, maxTaskTimeSec: 60 }
     expect(validateSharingForm({ ...sharingFormValues(capped), allowedImages: '', maxTaskCpu: ' ', maxTaskMemory: '', maxTaskTime: '' }, capped))
       .toEqual({ ok: true, update: { allowedImages: [], maxTaskCpu: null, maxTaskMemoryMb: null, maxTaskTimeSec: null } })
+  })
+
+  it('shows and sends the input and output caps as sizes; clearing them lifts them', () => {
+    expect(sharingFormValues({ ...settings, maxTaskInputMb: 2048, maxTaskOutputMb: 64 })).toMatchObject({ maxTaskInput: '2g', maxTaskOutput: '64m' })
+    expect(sharingFormValues(settings)).toMatchObject({ maxTaskInput: '', maxTaskOutput: '' })
+    expect(validateSharingForm({ ...sharingFormValues(settings), maxTaskInput: '500m', maxTaskOutput: '64m' }, settings))
+      .toEqual({ ok: true, update: { maxTaskInputMb: 500, maxTaskOutputMb: 64 } })
+    const capped = { ...settings, maxTaskInputMb: 500, maxTaskOutputMb: 64 }
+    expect(validateSharingForm({ ...sharingFormValues(capped), maxTaskInput: '', maxTaskOutput: ' ' }, capped))
+      .toEqual({ ok: true, update: { maxTaskInputMb: null, maxTaskOutputMb: null } })
+  })
+
+  it('puts a bad input or output cap under its field', () => {
+    const values = sharingFormValues(settings)
+    expect(validateSharingForm({ ...values, maxTaskInput: 'lots', maxTaskOutput: '1g' }, settings)).toEqual({
+      ok: false,
+      errors: {
+        maxTaskInput: 'maxTaskInputMb must be a size like 500m or 2g, or empty for no limit',
+        maxTaskOutput: 'maxTaskOutputMb must be at most 256 MiB (the size of a task\'s /output)'
+      }
+    })
   })
 
   it('puts each problem under its field, quoting a bad pattern', () => {

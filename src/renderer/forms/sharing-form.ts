@@ -7,7 +7,7 @@ import { fieldErrorsFromIssues, parseNumberText, type FieldErrors, type FieldMap
 
 export type SharingField =
   | 'maxCpu' | 'maxMemory' | 'maxTasks' | 'idleStartMin' | 'idleResumeMin' | 'handBackMin' | 'maxOwnerCpuPct' | 'allowNetwork'
-  | 'allowedImages' | 'maxTaskCpu' | 'maxTaskMemory' | 'maxTaskTime' | 'form'
+  | 'allowedImages' | 'maxTaskCpu' | 'maxTaskMemory' | 'maxTaskTime' | 'maxTaskInput' | 'maxTaskOutput' | 'form'
 
 export interface SharingFormValues {
   maxCpu: string
@@ -24,12 +24,16 @@ export interface SharingFormValues {
   maxTaskCpu: string
   maxTaskMemory: string
   maxTaskTime: string
+  /** Sizes like 500m or 2g; empty: no cap of the owner's own. */
+  maxTaskInput: string
+  maxTaskOutput: string
 }
 
 export const SHARING_FIELDS: FieldMap<SharingField> = {
   maxCpu: 'maxCpu', maxMemoryMb: 'maxMemory', maxTasks: 'maxTasks', idleStartMin: 'idleStartMin',
   idleResumeMin: 'idleResumeMin', handBackMin: 'handBackMin', maxOwnerCpuPct: 'maxOwnerCpuPct', allowNetwork: 'allowNetwork',
-  allowedImages: 'allowedImages', maxTaskCpu: 'maxTaskCpu', maxTaskMemoryMb: 'maxTaskMemory', maxTaskTimeSec: 'maxTaskTime'
+  allowedImages: 'allowedImages', maxTaskCpu: 'maxTaskCpu', maxTaskMemoryMb: 'maxTaskMemory', maxTaskTimeSec: 'maxTaskTime',
+  maxTaskInputMb: 'maxTaskInput', maxTaskOutputMb: 'maxTaskOutput'
 }
 
 export function sharingFormValues (s: SharingSettings): SharingFormValues {
@@ -45,7 +49,9 @@ export function sharingFormValues (s: SharingSettings): SharingFormValues {
     allowedImages: s.allowedImages.join('\n'),
     maxTaskCpu: s.maxTaskCpu === null ? '' : String(s.maxTaskCpu),
     maxTaskMemory: s.maxTaskMemoryMb === null ? '' : memoryText(s.maxTaskMemoryMb),
-    maxTaskTime: s.maxTaskTimeSec === null ? '' : durationText(s.maxTaskTimeSec)
+    maxTaskTime: s.maxTaskTimeSec === null ? '' : durationText(s.maxTaskTimeSec),
+    maxTaskInput: s.maxTaskInputMb === null ? '' : memoryText(s.maxTaskInputMb),
+    maxTaskOutput: s.maxTaskOutputMb === null ? '' : memoryText(s.maxTaskOutputMb)
   }
 }
 
@@ -89,6 +95,12 @@ export function validateSharingForm (values: SharingFormValues, current: Sharing
   const taskTime = optional(values.maxTaskTime, parseDurationSec)
   if (taskTime === undefined) errors.maxTaskTime = 'maxTaskTimeSec must be a duration like 30m, 2h or 1d, or empty for no limit'
   else if (taskTime !== current.maxTaskTimeSec) update.maxTaskTimeSec = taskTime
+  const taskInput = optional(values.maxTaskInput, parseMemoryMb)
+  if (taskInput === undefined) errors.maxTaskInput = 'maxTaskInputMb must be a size like 500m or 2g, or empty for no limit'
+  else if (taskInput !== current.maxTaskInputMb) update.maxTaskInputMb = taskInput
+  const taskOutput = optional(values.maxTaskOutput, parseMemoryMb)
+  if (taskOutput === undefined) errors.maxTaskOutput = 'maxTaskOutputMb must be a size like 64m, or empty for the 256 MiB /output'
+  else if (taskOutput !== current.maxTaskOutputMb) update.maxTaskOutputMb = taskOutput
 
   const parsed = sharingUpdateSchema.safeParse(update)
   const all = { ...(parsed.success ? {} : fieldErrorsFromIssues(parsed.error.issues, SHARING_FIELDS, 'form')), ...errors }

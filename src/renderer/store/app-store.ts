@@ -10,6 +10,7 @@ import { appendLogLines, emptyLog, extendLog, logFromSnapshot } from './logs.js'
 import { emptyResource, failed, loaded, startLoading, unreachable, type Resource } from './resource.js'
 import { initialData, type AppData, type ViewTab } from './state.js'
 import { shortTaskId, tasksFromList, trackHeldSince, upsertTask } from './tasks.js'
+import { downloadFailed, downloadRequested, downloadSaved } from './transfers.js'
 
 // Live log lines are applied at most this often: a task printing thousands of lines a second
 // must cost one render per flush, not one per line.
@@ -35,6 +36,8 @@ export interface AppActions {
   submitTask: (request: SubmitTaskRequest) => Promise<string>
   cancelTask: (taskId: string) => Promise<void>
   handBackTask: (taskId: string) => Promise<void>
+  /** Fetches a task's outputs into the peer's default folder; the outcome lands in `outputs`. */
+  downloadOutputs: (taskId: string) => Promise<void>
   setSharingMode: (mode: SharingSettingMode) => Promise<void>
   /** Pauses lending for `ms` (null: until resumed). */
   snooze: (ms: number | null) => Promise<void>
@@ -191,6 +194,15 @@ export function createAppStore (api: Transport): AppStore {
           ? `Task ${shortTaskId(taskId)} handed back to other peers`
           : `Task ${shortTaskId(taskId)} was not handed back (it ended or was taken meanwhile)`
       }),
+      downloadOutputs: async (taskId) => {
+        if (get().outputs[taskId]?.active === true) return
+        set({ outputs: downloadRequested(get().outputs, taskId) })
+        try {
+          set({ outputs: downloadSaved(get().outputs, await api.downloadOutputs(taskId)) })
+        } catch (err) {
+          set({ outputs: downloadFailed(get().outputs, taskId, isUnreachable(err) ? 'cannot reach the peer' : message(err)) })
+        }
+      },
       setSharingMode: (mode) => act('Sharing', async () => {
         // Choosing a mode ends a snooze: the owner said what they want now.
         set({ lending: loaded(await api.updateSharing({ mode, snooze: null })) })

@@ -3,6 +3,7 @@ import type { ApiEvent, PeerView } from '../../shared/api.js'
 import { loaded } from './resource.js'
 import type { AppData } from './state.js'
 import { trackHeldSince, upsertTask } from './tasks.js'
+import { applyProgress } from './transfers.js'
 
 /** The state change an event causes; undefined when it changes nothing here. */
 export function applyEvent (state: AppData, event: ApiEvent, now: number): Partial<AppData> | undefined {
@@ -22,6 +23,10 @@ export function applyEvent (state: AppData, event: ApiEvent, now: number): Parti
       if (peers === undefined) return undefined
       const updated = setConnected(peers, event.peerId, event.type === 'peer:connect')
       return updated === peers ? undefined : { peers: { ...state.peers, data: updated } }
+    }
+    case 'transfer:progress': {
+      const outputs = applyProgress(state.outputs, event)
+      return outputs === state.outputs ? undefined : { outputs }
     }
     case 'task:log':
       return undefined

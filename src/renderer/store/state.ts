@@ -6,6 +6,7 @@ import type { LendSample } from './history.js'
 import type { TaskLog } from './logs.js'
 import { emptyResource, type Resource } from './resource.js'
 import type { HeldSince, TaskMap } from './tasks.js'
+import type { OutputsDownloads } from './transfers.js'
 
 /** The views every peer shows. */
 export const VIEW_TABS = ['lending', 'borrowing', 'network', 'settings'] as const
@@ -34,6 +35,8 @@ export interface AppData {
   log: TaskLog | null
   /** Why the selected task is not placed (while it is queued). */
   why: Resource<WhyResponse>
+  /** Downloads of outputs by task id, shown in the task's panel. */
+  outputs: OutputsDownloads
   notice: Notice | null
 }
 
@@ -50,5 +53,6 @@ export const initialData = (link: LinkState): AppData => ({
   selectedTaskId: null,
   log: null,
   why: emptyResource(),
+  outputs: {},
   notice: null
 })

@@ -5,7 +5,8 @@ import { myTasks, shortTaskId, sortTasks, tasksFromList, tasksRunningHere, track
 const task = (over: Partial<TaskView> = {}): TaskView => ({
   taskId: 'a'.repeat(64), status: 'queued', epoch: 0, holder: null, attempts: 0, exitCode: null, error: null,
   submitter: 'S', submitterName: 'alice', image: 'busybox', command: ['sh', '-c', 'true'], cpu: 1, memoryMb: 256,
-  timeoutSec: 60, mine: true, runningHere: false, runningHereSince: null, createdAt: 1000, updatedAt: 1000, ...over
+  timeoutSec: 60, mine: true, runningHere: false, runningHereSince: null, createdAt: 1000, updatedAt: 1000,
+  inputs: [], resultCid: null, outputsDir: null, ...over
 })
 
 describe('task map', () => {

@@ -1,7 +1,7 @@
 // The browser client of the local API (web mode, `mcloud serve`): fetch for calls, one WebSocket
 // for events; both report what they see to the Link, so the UI can show "retrying" or the token page.
 import type {
-  ApiEvent, CancelTaskResponse, HandBackResponse, MCloudApi, OrgKeyView, PeerConfigView, PeerView, StatusResponse,
+  ApiEvent, CancelTaskResponse, DownloadOutputsResponse, HandBackResponse, MCloudApi, OrgKeyView, PeerConfigView, PeerView, StatusResponse,
   StopNowResponse, SubmitTaskResponse, TaskLogsResponse, TaskView
 } from '../../shared/api.js'
 import type { ControlApi, ControlJobDetail, ControlNodeView, ControlSummary, JobRow } from '../../shared/control-api.js'
@@ -49,7 +49,8 @@ export function createHttpClient (init: HttpClientInit): HttpClient {
     return new ApiError('UnauthorizedError', 'this page needs its access token', undefined, 401)
   }
 
-  async function call<T> (name: HttpRouteName, params?: Record<string, string>, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
+  /** `deadline`: false for calls that last as long as their work (a download), not a fixed time. */
+  async function call<T> (name: HttpRouteName, params?: Record<string, string>, body?: unknown, query?: Record<string, string | undefined>, deadline = true): Promise<T> {
     if (token === undefined) throw unauthorized()
     const { method, path } = routeCall(name, params, query)
     let res: Response
@@ -60,7 +61,7 @@ export function createHttpClient (init: HttpClientInit): HttpClient {
           ? { Authorization: `Bearer ${token}` }
           : { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs)
+        signal: deadline ? AbortSignal.timeout(timeoutMs) : undefined
       })
     } catch (err) {
       link.update({ httpReachable: false })
@@ -94,11 +95,14 @@ export function createHttpClient (init: HttpClientInit): HttpClient {
     peers: () => call<PeerView[]>('peers'),
     listTasks: () => call<TaskView[]>('listTasks'),
     getTask: (taskId) => call<TaskView>('getTask', id(taskId)),
-    submitTask: (request) => call<SubmitTaskResponse>('submitTask', {}, request),
+    // The peer hashes input files into its store before it answers: as long as they take, no deadline.
+    submitTask: (request) => call<SubmitTaskResponse>('submitTask', {}, request, undefined, (request.inputPaths?.length ?? 0) === 0),
     cancelTask: (taskId) => call<CancelTaskResponse>('cancelTask', id(taskId)),
     taskLogs: (taskId) => call<TaskLogsResponse>('taskLogs', id(taskId)),
     whyTask: (taskId) => call<WhyResponse>('whyTask', id(taskId)),
     handBackTask: (taskId) => call<HandBackResponse>('handBackTask', id(taskId)),
+    // A download takes as long as the data does; its transfer:progress events show it is alive.
+    downloadOutputs: (taskId, request = {}) => call<DownloadOutputsResponse>('downloadOutputs', id(taskId), request, undefined, false),
     sharing: () => call<LendingView>('sharing'),
     updateSharing: (update) => call<LendingView>('updateSharing', {}, update),
     stopNow: () => call<StopNowResponse>('stopNow'),

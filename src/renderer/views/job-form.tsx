@@ -59,11 +59,15 @@ export function JobForm (): React.JSX.Element {
         <TextField {...field('memory')} label='Memory' type='text' hint='e.g. 256m or 1g' autoComplete='off' spellCheck={false} />
         <TextField {...field('timeout')} label='Timeout' type='number' step='1' min='1' inputMode='numeric' hint='Seconds' />
         <TextAreaField {...field('env')} label='Environment' rows={3} hint='One NAME=value per line' className='full' spellCheck={false} />
+        <TextAreaField
+          {...field('inputs')} label='Input files' rows={2} className='full' spellCheck={false}
+          placeholder='/home/me/data.csv' hint='Optional. Files or folders on this machine, full paths, one per line; the task reads /input/<name>'
+        />
       </div>
       <FormError message={errors.form} />
       <div className='form-actions'>
         <button type='submit' className='btn btn-primary' disabled={busy}>Submit</button>
-        {busy && <span className='muted'>Submitting…</span>}
+        {busy && <span className='muted'>{values.inputs.trim() === '' ? 'Submitting…' : 'Submitting (adding the input files)…'}</span>}
         {submitted !== undefined && <span role='status' className='ok-text'>{submitted}</span>}
       </div>
     </form>

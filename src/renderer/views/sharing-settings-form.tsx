@@ -21,7 +21,9 @@ const TEXT_FIELDS: Array<{ key: TextKey, label: string, hint?: string, type: 'nu
 const TASK_FIELDS: typeof TEXT_FIELDS = [
   { key: 'maxTaskCpu', label: 'Max CPU per task', hint: 'Empty: any task up to Max CPU', type: 'number' },
   { key: 'maxTaskMemory', label: 'Max memory per task', hint: 'e.g. 2g; empty: any task up to Max memory', type: 'text' },
-  { key: 'maxTaskTime', label: 'Max run time per task', hint: 'e.g. 30m, 2h or 1d (the task\'s timeout); empty: no limit', type: 'text' }
+  { key: 'maxTaskTime', label: 'Max run time per task', hint: 'e.g. 30m, 2h or 1d (the task\'s timeout); empty: no limit', type: 'text' },
+  { key: 'maxTaskInput', label: 'Max input data per task', hint: 'e.g. 500m or 2g (all its inputs together); empty: no limit', type: 'text' },
+  { key: 'maxTaskOutput', label: 'Max output per task', hint: 'e.g. 64m; a task leaving more in /output fails; empty: 256 MiB', type: 'text' }
 ]
 
 export function SharingSettingsForm ({ settings }: { settings: SharingSettings }): React.JSX.Element {

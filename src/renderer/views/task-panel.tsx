@@ -6,6 +6,7 @@ import { VirtualLog } from '../components/virtual-log.js'
 import { peerName } from '../format/peer-name.js'
 import { formatCores, formatMemory } from '../format/units.js'
 import { appActions, useApp } from '../store/use-app.js'
+import { TaskInputsFact, TaskOutputs } from './task-data.js'
 import { WhyNotPlaced } from './why-not-placed.js'
 
 export function TaskPanel (): React.JSX.Element | null {
@@ -34,8 +35,10 @@ export function TaskPanel (): React.JSX.Element | null {
           <div><dt>Peer</dt><dd>{task.holder === null ? '—' : peerName(task.holder, peers, self)}</dd></div>
           <div><dt>Exit</dt><dd>{task.exitCode ?? '—'}</dd></div>
           {task.error !== null && <div className='fact-wide'><dt>Error</dt><dd className='error-text'>{task.error}</dd></div>}
+          <TaskInputsFact inputs={task.inputs} />
         </dl>
       )}
+      {task !== undefined && <TaskOutputs task={task} />}
       {task?.status === 'queued' && <WhyNotPlaced />}
       <h4>Log</h4>
       <TaskLogView />

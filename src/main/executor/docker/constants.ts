@@ -1,6 +1,7 @@
 // Defaults of the Docker executor, in one place (see DockerExecutorInit for what each one bounds).
 import os from 'node:os'
 import path from 'node:path'
+import { TASK_OUTPUT_VOLUME_MB } from '../../../shared/sharing.js'
 
 /** Parent of the per-task work dirs `<taskId>-<epoch>/{input,output}`. */
 export const DEFAULT_WORK_ROOT = path.join(os.tmpdir(), 'mcloud-work')
@@ -26,6 +27,9 @@ export const KILL_GRACE_MS = 10_000
 /** After the exit, how long to wait for the rest of the output still in the attach stream. */
 export const LOG_DRAIN_TIMEOUT_MS = 2_000
 
+/** Longest copy of a task's /output out of the engine (at most the volume's 256 MiB) before the run fails. */
+export const OUTPUT_COPY_TIMEOUT_MS = 120_000
+
 /** Docker refuses memory limits below 6 MiB. */
 export const MIN_MEMORY_MB = 6
 export const PIDS_LIMIT = 256
@@ -35,7 +39,7 @@ export const TMP_SIZE_MB = 64
  * Size of the task's /output (a tmpfs volume that lives as long as the container): a task filling it
  * gets ENOSPC instead of filling the owner's disk. Its pages count against the memory limit too.
  */
-export const OUTPUT_SIZE_MB = 256
+export const OUTPUT_SIZE_MB = TASK_OUTPUT_VOLUME_MB
 /** nobody:nogroup — no task runs as root in its container. */
 export const SANDBOX_USER = '65534:65534'
 

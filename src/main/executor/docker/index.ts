@@ -9,15 +9,17 @@ import type { Executor, ExecResult, TaskRun } from '../index.js'
 import { PausableTimer } from '../pausable-timer.js'
 import {
   AVAILABLE_CACHE_MS, DEFAULT_PULL_TIMEOUT_MS, DEFAULT_WORK_ROOT, LABEL_EPOCH, LABEL_OWNER, LABEL_TASK,
-  DOCKER_CALL_TIMEOUT_MS, KILL_GRACE_MS, LOG_DRAIN_TIMEOUT_MS, PING_TIMEOUT_MS
+  DOCKER_CALL_TIMEOUT_MS, KILL_GRACE_MS, LOG_DRAIN_TIMEOUT_MS, OUTPUT_COPY_TIMEOUT_MS, PING_TIMEOUT_MS
 } from './constants.js'
 import { ping, registerExitWait } from './docker-api.js'
 import { demuxAttach } from './attach-demux.js'
 import { exitError } from './exit-reason.js'
 import { ensureImage, statusCode } from './image.js'
 import { LogLineWriter } from './log-lines.js'
+import { ensureKeeperImage, keeperOptions } from './output-keeper.js'
 import { PauseControl } from './pause-control.js'
-import { containerOptions, effectiveLimits, wantsNetwork, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
+import { containerOptions, effectiveLimits, outputMount, runLabels, wantsNetwork, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
+import { copyOutput, makeReadable } from './task-data.js'
 
 export type { ExecutorLimits } from './sandbox.js'
 
@@ -37,6 +39,8 @@ export interface DockerExecutorInit {
 }
 
 type Outcome = Omit<ExecResult, 'durationMs'>
+/** How the container's run ended: by itself (its exit, or its own timeout) or not (abort, start refused). */
+type Supervised = Outcome & { end?: 'exit' | 'timeout' }
 type StopCause = { kind: 'timeout' } | { kind: 'abort', reason: string }
 
 /** Runs that have not returned yet, so stop() can end them, removeOrphans() spares them and suspend() finds them. */
@@ -53,6 +57,8 @@ export class DockerExecutor implements Executor {
   private readonly active = new Set<ActiveRun>()
   private availability: { value: boolean, at: number } | undefined
   private availabilityCheck: Promise<boolean> | undefined
+  /** The keeper image, imported once per executor (on the first run whose outputs are kept). */
+  private keeperImage: Promise<string> | undefined
   private started = false
 
   constructor (init: DockerExecutorInit = {}) {
@@ -166,27 +172,81 @@ export class DockerExecutor implements Executor {
       return { exitCode: null, error: `work dir error: ${(err as Error).message}`, infrastructure: true }
     }
     const policy = { owner: this.owner, allowNetwork: this.allowNetwork }
-    if (run.spec.network === true) system(wantsNetwork(run, policy) ? 'network: on (bridge)' : 'network: asked for but not allowed on this peer, running without')
+    let keeper: Dockerode.Container | undefined
     let container: Dockerode.Container | undefined
     try {
-      container = await this.docker.createContainer({ ...containerOptions(run, limits, dirs, policy), ...bounded() })
-      return await this.supervise(container, run, signal, limits, pause)
+      // before the container exists, so its time never counts against the task's timeout
+      if (run.prepareInput !== undefined) {
+        const failed = await fillInput(run.prepareInput, dirs.input, signal)
+        if (failed !== undefined) return failed
+      }
+      if (run.storeOutput !== undefined) {
+        keeper = await this.startKeeper(run, policy)
+        dirs.outputFrom = keeper.id
+      }
+      if (signal.aborted) return stopped(signal.reason)
+      if (run.spec.network === true) system(wantsNetwork(run, policy) ? 'network: on (bridge)' : 'network: asked for but not allowed on this peer, running without')
+      try {
+        container = await this.docker.createContainer({ ...containerOptions(run, limits, dirs, policy), ...bounded() })
+      } catch (err) {
+        // the image vanished between the check and create
+        if (statusCode(err) === 404) return imageNotFound(run.spec.image)
+        throw err
+      }
+      const { end, ...outcome } = await this.supervise(container, run, signal, limits, pause)
+      // outputs of a task that ended by itself, whatever its exit code (a failure's are for debugging)
+      if (end === undefined || run.storeOutput === undefined) return outcome
+      return await this.keepOutput(keeper ?? container, run, dirs.root, outcome, signal)
     } catch (err) {
-      // the image vanished between the check and create
-      if (container === undefined && statusCode(err) === 404) return imageNotFound(run.spec.image)
       return dockerError(err)
     } finally {
-      if (container !== undefined) {
-        await container.remove({ force: true, v: true, ...bounded() }).catch((err: unknown) => {
-          if (statusCode(err) !== 404) system(`could not remove container ${container?.id.slice(0, 12)}: ${message(err)}`)
+      // the task first: its VolumesFrom holds the keeper's volume, which goes with the keeper (v)
+      for (const c of [container, keeper]) {
+        if (c === undefined) continue
+        await c.remove({ force: true, v: true, ...bounded() }).catch((err: unknown) => {
+          if (statusCode(err) !== 404) system(`could not remove container ${c.id.slice(0, 12)}: ${message(err)}`)
         })
       }
       await rm(dirs.root, { recursive: true, force: true }).catch(() => {})
     }
   }
 
+  /** Starts the container that holds the task's /output past its exit (output-keeper.ts). */
+  private async startKeeper (run: TaskRun, policy: { owner: string | undefined }): Promise<Dockerode.Container> {
+    this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
+    const labels = runLabels(run, policy)
+    const keeper = await this.docker.createContainer({ ...keeperOptions(await this.keeperImage, labels, outputMount(labels)), ...bounded() })
+    try {
+      await keeper.start(bounded())
+    } catch (err) {
+      await keeper.remove({ force: true, v: true, ...bounded() }).catch(() => {})
+      throw err
+    }
+    return keeper
+  }
+
+  /** Copies the task's /output out and hands it to run.storeOutput; a refused output or a failed store fails the task. */
+  private async keepOutput (source: Dockerode.Container, run: TaskRun, root: string, outcome: Outcome, signal: AbortSignal): Promise<Outcome> {
+    const fail = (why: string): Outcome => ({ ...outcome, error: outcome.error === null ? why : `${outcome.error}; ${why}`, resultCid: null })
+    const deadline = AbortSignal.timeout(OUTPUT_COPY_TIMEOUT_MS)
+    const copied = await copyOutput(source, root, run, AbortSignal.any([signal, deadline])).catch((err: unknown) => {
+      // a fence or cancel during the copy: the result is discarded anyway
+      if (signal.aborted) return undefined
+      if (deadline.aborted) throw new Error(`copying /output out took longer than ${OUTPUT_COPY_TIMEOUT_MS / 1000} s`)
+      throw err
+    })
+    if (copied === undefined) return stopped(signal.reason)
+    if (copied.kind === 'refused') return fail(copied.message)
+    if (copied.skipped.length > 0) run.onLog('system', `left out of the outputs (not regular files or folders): ${copied.skipped.join(', ')}`)
+    try {
+      return { ...outcome, resultCid: await run.storeOutput!(copied.dir) }
+    } catch (err) {
+      return fail(message(err))
+    }
+  }
+
   /** Starts the created container and follows it to its exit, a timeout or an abort. */
-  private async supervise (container: Dockerode.Container, run: TaskRun, signal: AbortSignal, limits: EffectiveLimits, pause: PauseControl): Promise<Outcome> {
+  private async supervise (container: Dockerode.Container, run: TaskRun, signal: AbortSignal, limits: EffectiveLimits, pause: PauseControl): Promise<Supervised> {
     // both registered before start: an exit or an early line cannot slip past us
     const { exited } = await registerExitWait(this.docker, container.id)
     const output = await container.attach({ stream: true, stdout: true, stderr: true }) as unknown as Readable
@@ -229,13 +289,13 @@ export class DockerExecutor implements Executor {
       await Promise.all([endWriter(stdout), endWriter(stderr)])
 
       if (cause?.kind === 'abort') return stopped(cause.reason)
-      if (cause?.kind === 'timeout') return { exitCode: null, error: `timed out after ${limits.timeoutSec} s` }
+      if (cause?.kind === 'timeout') return { exitCode: null, error: `timed out after ${limits.timeoutSec} s`, end: 'timeout' }
       const error = await exitError({
         exitCode: status.StatusCode,
         memoryMb: limits.memoryMb,
         oomKilled: async () => (await container.inspect(bounded())).State.OOMKilled
       })
-      return { exitCode: error === null ? status.StatusCode : status.StatusCode || 137, error }
+      return { exitCode: error === null ? status.StatusCode : status.StatusCode || 137, error, end: 'exit' }
     } catch (err) {
       if (cause?.kind === 'abort') return stopped(cause.reason)
       // start refused what the task asked for (e.g. a command the image lacks): the task's problem
@@ -277,6 +337,19 @@ function reasonText (reason: unknown): string {
   if (typeof reason === 'string') return reason
   if (reason instanceof Error) return reason.message
   return 'aborted'
+}
+
+/** Runs the run's prepareInput: undefined when /input is ready, else the outcome to return. */
+async function fillInput (prepare: NonNullable<TaskRun['prepareInput']>, dir: string, signal: AbortSignal): Promise<Outcome | undefined> {
+  try {
+    await prepare(dir, signal)
+    await makeReadable(dir)
+  } catch (err) {
+    if (signal.aborted) return stopped(signal.reason)
+    // this peer could not get the inputs: another peer's claim fetches them again
+    return { exitCode: null, error: message(err), infrastructure: true }
+  }
+  return signal.aborted ? stopped(signal.reason) : undefined
 }
 
 function stopped (reason: unknown): Outcome {

@@ -27,7 +27,11 @@ export function effectiveLimits (spec: TaskRun['spec'], limits: Required<Pick<Ex
   }
 }
 
-export interface WorkDirs { input: string }
+export interface WorkDirs {
+  input: string
+  /** A keeper container whose /output volume the task mounts (output-keeper.ts); absent: a volume of its own. */
+  outputFrom?: string
+}
 
 export interface SandboxPolicy {
   /** Set as label `mcloud.owner`. */
@@ -41,9 +45,28 @@ export function wantsNetwork (run: TaskRun, policy: SandboxPolicy): boolean {
   return run.spec.network === true && policy.allowNetwork
 }
 
-export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: WorkDirs, policy: SandboxPolicy): Dockerode.ContainerCreateOptions {
+/** The labels of everything a run creates: orphan clean-up finds them by these. */
+export function runLabels (run: Pick<TaskRun, 'taskId' | 'epoch'>, policy: Pick<SandboxPolicy, 'owner'>): Record<string, string> {
   const labels: Record<string, string> = { [LABEL_TASK]: run.taskId, [LABEL_EPOCH]: String(run.epoch) }
   if (policy.owner !== undefined) labels[LABEL_OWNER] = policy.owner
+  return labels
+}
+
+/**
+ * The task's /output: an anonymous volume, removed with its container (remove `v: true`). Not a
+ * plain tmpfs mount: that copies the image's /output mode (root 0755), so nobody could write it.
+ */
+export function outputMount (labels: Record<string, string>): Dockerode.MountSettings {
+  return {
+    Type: 'volume',
+    Source: '',
+    Target: '/output',
+    VolumeOptions: { NoCopy: true, Labels: labels, DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${OUTPUT_SIZE_MB}m,mode=1777,nosuid,nodev,noexec` } } }
+  }
+}
+
+export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: WorkDirs, policy: SandboxPolicy): Dockerode.ContainerCreateOptions {
+  const labels = runLabels(run, policy)
   const network = wantsNetwork(run, policy)
   const memoryBytes = Math.round(limits.memoryMb * 1024 * 1024)
   return {
@@ -74,14 +97,7 @@ export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: W
       // docker-init as PID 1 forwards SIGTERM (a shell as PID 1 ignores it)
       Init: true,
       Binds: [`${dirs.input}:/input:ro`],
-      // An anonymous volume, removed with the container (remove `v: true`). Not a plain tmpfs mount:
-      // that copies the image's /output mode (root 0755), so nobody could write it.
-      Mounts: [{
-        Type: 'volume',
-        Source: '',
-        Target: '/output',
-        VolumeOptions: { NoCopy: true, Labels: labels, DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${OUTPUT_SIZE_MB}m,mode=1777,nosuid,nodev,noexec` } } }
-      }],
+      ...(dirs.outputFrom === undefined ? { Mounts: [outputMount(labels)] } : { VolumesFrom: [`${dirs.outputFrom}:rw`] }),
       // output reaches us through attach; nothing is kept on the daemon's disk
       LogConfig: { Type: 'none', Config: {} },
       RestartPolicy: { Name: 'no' }

@@ -1,0 +1,41 @@
+// What transfer.ts and its two peer processes (transfer-peer.ts) tell each other: start-up settings
+// in an environment variable, then request/reply messages over the IPC channel. Its own module:
+// importing the worker itself would start a peer.
+
+export interface TransferPeerInit {
+  /** This peer's scratch directory (content store, files). */
+  dir: string
+  orgKeyFile: string
+  /** Blocks a fetch wants at once (the content store's fetchConcurrency). */
+  fetchConcurrency: number
+}
+
+export type TransferRequest =
+  /** Writes `bytes` random bytes to a file and adds it to the store. */
+  | { op: 'add', bytes: number }
+  | { op: 'dial', addr: string }
+  /** Fetches `cid` into the store (bitswap), verifying every block. */
+  | { op: 'fetch', cid: string, bytes: number, stallMs: number }
+  /** Writes the fetched content to a file and hashes it. */
+  | { op: 'export', cid: string }
+  /** Serves the added file's bytes to whoever connects over plain TCP. */
+  | { op: 'tcp-serve' }
+  /** Copies the served bytes over plain TCP into a file. */
+  | { op: 'tcp-copy', port: number, bytes: number }
+
+export interface TransferReply {
+  id: number
+  error?: string
+  addr?: string
+  cid?: string
+  sha256?: string
+  port?: number
+  ms?: number
+  bytes?: number
+  /** Highest RSS of the process while the request ran. */
+  peakRssMb?: number
+}
+
+export type TransferPeerMessage = { type: 'ready', addr: string } | { type: 'reply', reply: TransferReply } | { type: 'failed', error: string }
+
+export const TRANSFER_PEER_ENV = 'MCLOUD_TRANSFER_PEER'

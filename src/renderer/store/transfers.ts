@@ -1,0 +1,61 @@
+// Downloads of tasks' outputs, per task: what the peer's transfer:progress events say, and the
+// outcome of the user's "Download outputs". Pure: the store applies these.
+import type { ApiEvent, DownloadOutputsResponse } from '../../shared/api.js'
+import { formatBytes } from '../format/units.js'
+
+export interface OutputsDownload {
+  bytes: number
+  /** null while the peer does not know the size yet. */
+  total: number | null
+  /** The peer is fetching them now (a user's download, or one the peer started itself). */
+  active: boolean
+  /** Where the user's last download saved them. */
+  savedDir: string | null
+  /** Why the last download failed. */
+  error: string | null
+}
+
+export type OutputsDownloads = Readonly<Record<string, OutputsDownload>>
+
+type ProgressEvent = Extract<ApiEvent, { type: 'transfer:progress' }>
+
+const IDLE: OutputsDownload = { bytes: 0, total: null, active: false, savedDir: null, error: null }
+
+const put = (downloads: OutputsDownloads, taskId: string, next: OutputsDownload): OutputsDownloads => ({ ...downloads, [taskId]: next })
+
+/** Progress of an outputs download; inputs fetched by a lender are not shown here. */
+export function applyProgress (downloads: OutputsDownloads, event: ProgressEvent): OutputsDownloads {
+  if (event.direction !== 'outputs') return downloads
+  const prev = downloads[event.taskId] ?? IDLE
+  return put(downloads, event.taskId, {
+    ...prev,
+    bytes: event.bytes,
+    total: event.total,
+    active: !event.done,
+    // A new transfer clears the last failure; its own end may bring one.
+    error: event.done ? (event.error ?? prev.error) : null
+  })
+}
+
+/** The user pressed "Download outputs": what the last one said no longer applies. */
+export const downloadRequested = (downloads: OutputsDownloads, taskId: string): OutputsDownloads =>
+  put(downloads, taskId, { ...(downloads[taskId] ?? IDLE), active: true, savedDir: null, error: null })
+
+export const downloadSaved = (downloads: OutputsDownloads, result: DownloadOutputsResponse): OutputsDownloads =>
+  put(downloads, result.taskId, { bytes: result.bytes, total: result.bytes, active: false, savedDir: result.dir, error: null })
+
+export const downloadFailed = (downloads: OutputsDownloads, taskId: string, error: string): OutputsDownloads =>
+  put(downloads, taskId, { ...(downloads[taskId] ?? IDLE), active: false, savedDir: null, error })
+
+/**
+ * The panel's one line about a task's outputs: the download going on, where the user's last one
+ * saved them, or where the peer put them by itself; undefined when there is nothing to say.
+ */
+export function outputsLine (outputsDir: string | null, download: OutputsDownload | undefined): string | undefined {
+  if (download?.active === true) {
+    return `Downloading outputs… ${formatBytes(download.bytes)} / ${download.total === null ? '?' : formatBytes(download.total)}`
+  }
+  if (download?.savedDir != null) return `Saved to ${download.savedDir}`
+  if (outputsDir !== null) return `Outputs saved to ${outputsDir}`
+  return undefined
+}
