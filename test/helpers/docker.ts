@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { TaskSpec } from '../../src/shared/index.js';
 
 /** Local image built by scripts/test-setup.mjs with `docker import` (static busybox, no registry). */
 export const TEST_IMAGE = 'mcloud-test/busybox:latest';
@@ -48,4 +49,13 @@ export function bridgeGateway(): string {
   // Some engines leave IPAM's Gateway empty: ask a container on the bridge for its default route.
   const route = docker(['run', '--rm', '--network', 'bridge', TEST_IMAGE, 'ip', 'route']).stdout;
   return /^default via (\S+)/m.exec(route)?.[1] ?? '';
+}
+
+/** A spec for the executor alone (no peer signs it): the test image, small limits, `over` on top. */
+export function taskSpec(command: string[], over: Partial<TaskSpec> = {}): TaskSpec {
+  return {
+    v: 1, submitter: '12D3KooWAbCdEfGhJkLmNoPqRsTuVwXyZ123456789abcdefghij', submitterName: 'test', image: TEST_IMAGE,
+    command, cpu: 1, memoryMb: 128, timeoutSec: 20, env: {}, maxAttempts: 1, retryOnFailure: false, network: false, createdAt: 1, nonce: 'nonce-123',
+    ...over,
+  } as TaskSpec;
 }

@@ -11,7 +11,7 @@ import { PIDS_LIMIT } from '../../src/main/executor/docker/constants.js'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import type { ExecResult, TaskRun } from '../../src/main/executor/index.js'
 import type { TaskSpec } from '../../src/shared/index.js'
-import { bridgeGateway, docker, readSetup, TEST_IMAGE } from '../helpers/docker.js'
+import { bridgeGateway, docker, readSetup, TEST_IMAGE, taskSpec } from '../helpers/docker.js'
 
 const setup = readSetup()
 const noDocker = setup?.docker === false
@@ -25,13 +25,7 @@ const OWNER = `docker-executor-test-${process.pid}`
 
 interface Logged { stdout: string[], stderr: string[], system: string[] }
 
-function spec (command: string[], over: Partial<TaskSpec> = {}): TaskSpec {
-  return {
-    v: 1, submitter: '12D3KooWAbCdEfGhJkLmNoPqRsTuVwXyZ123456789abcdefghij', submitterName: 'test', image: TEST_IMAGE,
-    command, cpu: 1, memoryMb: 128, timeoutSec: 20, env: {}, maxAttempts: 1, retryOnFailure: false, network: false, createdAt: 1, nonce: 'nonce-123',
-    ...over
-  } as TaskSpec
-}
+const spec = taskSpec
 
 function taskRun (s: TaskSpec, signal = new AbortController().signal): { run: TaskRun, logs: Logged } {
   const logs: Logged = { stdout: [], stderr: [], system: [] }

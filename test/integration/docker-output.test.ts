@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import type { ExecResult, TaskRun } from '../../src/main/executor/index.js'
 import type { TaskSpec } from '../../src/shared/index.js'
-import { docker, readSetup, TEST_IMAGE } from '../helpers/docker.js'
+import { docker, readSetup, taskSpec } from '../helpers/docker.js'
 
 const setup = readSetup()
 const noDocker = setup?.docker === false
@@ -20,13 +20,7 @@ const OWNER = `docker-output-test-${process.pid}`
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
 const sh = (script: string): string[] => ['sh', '-c', script]
 
-function spec (command: string[], over: Partial<TaskSpec> = {}): TaskSpec {
-  return {
-    v: 1, submitter: '12D3KooWAbCdEfGhJkLmNoPqRsTuVwXyZ123456789abcdefghij', submitterName: 'test', image: TEST_IMAGE,
-    command, cpu: 1, memoryMb: 128, timeoutSec: 20, env: {}, maxAttempts: 1, retryOnFailure: false, network: false, createdAt: 1, nonce: 'nonce-123',
-    ...over
-  } as TaskSpec
-}
+const spec = taskSpec
 
 interface Logged { stdout: string[], stderr: string[], system: string[] }
 

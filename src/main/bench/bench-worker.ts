@@ -18,3 +18,12 @@ export function forkBenchWorker (name: string, env: NodeJS.ProcessEnv, execArgv:
   delete workerEnv.DEBUG
   return fork(join(HERE, `${name}${EXT}`), [], { cwd: REPO, env: workerEnv, execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
 }
+
+/** Asks a worker to stop ({type: 'stop'} over IPC), kills it after `graceMs`, and resolves once it has exited. */
+export async function stopBenchWorker (child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  if (child.connected) child.send({ type: 'stop' })
+  const killer = setTimeout(() => { child.kill('SIGKILL') }, graceMs)
+  await exited
+  clearTimeout(killer)
+}

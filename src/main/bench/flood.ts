@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { isTerminal, type SubmitTaskRequest, type TaskView } from '../../shared/index.js'
 import { ApiClientError, createApiClient, type ApiClient } from '../api/index.js'
 import { createOrgKeyFile } from '../p2p/index.js'
-import { forkBenchWorker } from './bench-worker.js'
+import { forkBenchWorker, stopBenchWorker } from './bench-worker.js'
 import { FLOOD_PEER_ENV, type FloodPeerInit, type FloodPeerMessage } from './flood-protocol.js'
 import { ApiProbe, memoryTrace, type ApiLatency, type MemorySample, type MemoryTrace } from './flood-probe.js'
 import { requireLocalImage } from './latency.js'
@@ -108,13 +108,7 @@ async function startPeerProcess (init: FloodPeerInit): Promise<PeerProcess> {
     pid: child.pid!,
     ready,
     memory,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      if (child.connected) child.send({ type: 'stop' })
-      const killer = setTimeout(() => { child.kill('SIGKILL') }, STOP_GRACE_MS)
-      await exited
-      clearTimeout(killer)
-    }
+    stop: async () => { await stopBenchWorker(child, exited, STOP_GRACE_MS) }
   }
 }
 

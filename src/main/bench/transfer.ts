@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createOrgKeyFile } from '../p2p/index.js'
-import { forkBenchWorker } from './bench-worker.js'
-import { TRANSFER_PEER_ENV, type TransferPeerInit, type TransferPeerMessage, type TransferReply, type TransferRequest } from './transfer-protocol.js'
+import { forkBenchWorker, stopBenchWorker } from './bench-worker.js'
+import { TRANSFER_PEER_ENV, TRANSFER_PEER_NODE_ARGS_ENV, type TransferPeerInit, type TransferPeerMessage, type TransferReply, type TransferRequest } from './transfer-protocol.js'
 
 export interface TransferOptions {
   /** Sizes to move, in bytes, one run each. */
@@ -53,7 +53,9 @@ const mbPerSec = (bytes: number, ms: number): number => Math.round(bytes / 1e6 /
 interface PeerProcess { pid: number, addr: string, request: (r: TransferRequest) => Promise<TransferReply>, stop: () => Promise<void> }
 
 async function startPeer (init: TransferPeerInit, name: string): Promise<PeerProcess> {
-  const child: ChildProcess = forkBenchWorker('transfer-peer', { ...process.env, [TRANSFER_PEER_ENV]: JSON.stringify(init) })
+  // e.g. MCLOUD_TRANSFER_PEER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile both peers
+  const nodeArgs = (process.env[TRANSFER_PEER_NODE_ARGS_ENV] ?? '').split(' ').filter(a => a !== '')
+  const child: ChildProcess = forkBenchWorker('transfer-peer', { ...process.env, [TRANSFER_PEER_ENV]: JSON.stringify(init) }, nodeArgs)
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-2000) })
   const exited = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
@@ -84,13 +86,7 @@ async function startPeer (init: TransferPeerInit, name: string): Promise<PeerPro
       waiting.set(id, { resolve, reject })
       child.send({ id, request: r })
     }),
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      if (child.connected) child.send({ type: 'stop' })
-      const killer = setTimeout(() => { child.kill('SIGKILL') }, STOP_GRACE_MS)
-      await exited
-      clearTimeout(killer)
-    }
+    stop: async () => { await stopBenchWorker(child, exited, STOP_GRACE_MS) }
   }
 }
 

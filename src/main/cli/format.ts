@@ -39,18 +39,7 @@ export function inputsText (inputs: TaskInput[] | null): string {
 export const outputsText = (t: Pick<TaskView, 'resultCid' | 'outputsDir'>): string =>
   t.resultCid === null ? '-' : t.outputsDir === null ? 'ready' : 'saved'
 
-/** Decimal units, as file managers and download bars show them: "512 B", "12.3 MB". */
-export function formatBytes (bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`
-  const units = ['kB', 'MB', 'GB', 'TB', 'PB']
-  let value = bytes / 1000
-  let unit = 0
-  while (value >= 999.95 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]!}`
-}
+export { formatBytes } from '../../shared/byte-format.js'
 
 export function formatPeers (peers: PeerView[]): string {
   if (peers.length === 0) return 'no peers known\n'

@@ -8,18 +8,7 @@ export function formatMemory (mb: number): string {
   return `${trim(mb / 1024, 1)} GiB`
 }
 
-/** File sizes in decimal units, as the CLI and file managers show them: "512 B", "12.3 MB". */
-export function formatBytes (bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`
-  const units = ['kB', 'MB', 'GB', 'TB', 'PB']
-  let value = bytes / 1000
-  let unit = 0
-  while (value >= 999.95 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]!}`
-}
+export { formatBytes } from '../../shared/byte-format.js'
 
 /** A number of cores without float dust: 1.5, 0.25. */
 export const formatCores = (cpu: number): string => trim(cpu, 2)
