@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { StatusResponse } from '../../shared/api.js'
 import type { PeerConfig } from '../peer/index.js'
+import { parseDurationSec } from '../../shared/duration.js'
 import { peerConfigUpdateSchema, sharingSettingMode } from '../../shared/index.js'
 import { firstLine, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
 import { settingsFromFlags, SHARING_OPTIONS } from './sharing.js'
@@ -19,6 +20,7 @@ export const AGENT_OPTIONS = {
   deny: { type: 'string', multiple: true },
   allow: { type: 'string', multiple: true },
   'lease-ttl': { type: 'string' },
+  'keep-data': { type: 'string' },
   'no-mdns': { type: 'boolean' },
   sharing: { type: 'string' },
   'max-cpu': SHARING_OPTIONS['max-cpu'],
@@ -62,6 +64,11 @@ export function buildPeerConfig (argv: string[], env: CliIo['env']): PeerConfig 
       throw new UsageError(`--lease-ttl: must be between ${MIN_LEASE_TTL_S} and ${MAX_LEASE_TTL_S} seconds`)
     }
     config.leaseTtlMs = Math.round(seconds * 1000)
+  }
+  if (v['keep-data'] !== undefined) {
+    const sec = parseDurationSec(v['keep-data'])
+    if (sec === undefined || sec < 60 || sec > 365 * 86_400) throw new UsageError(`--keep-data: expected a time from 1m to 365d like 24h or 7d, got "${v['keep-data']}"`)
+    config.data = { ...config.data, retainMs: sec * 1000 }
   }
   if (v['no-mdns'] === true) config.mdns = false
   // Lending flags are saved as the owner's settings, like the same change made in the app.

@@ -54,6 +54,8 @@ describe('bad input: one line naming the field, exit 2', () => {
     [['agent', '--api-port', '70000'], '--api-port: must be between 0 and 65535'],
     [['agent', '--lease-ttl', 'soon'], '--lease-ttl: expected seconds'],
     [['agent', '--lease-ttl', '0.1'], '--lease-ttl: must be between'],
+    [['agent', '--keep-data', 'forever'], '--keep-data: expected a time from 1m to 365d'],
+    [['agent', '--keep-data', '10s'], '--keep-data: expected a time from 1m to 365d'],
     [['agent', '--listen', 'localhost:4001'], '--listen: expected a multiaddr'],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['agent', '--sharing', 'sometimes'], '--sharing: expected on, paused or idle-only'],
@@ -136,10 +138,10 @@ describe('argument mapping', () => {
   })
   it('builds a peer config', () => {
     const config = buildPeerConfig(['--data-dir', 'rel', '--name', 'n', '--api-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0',
-      '--listen', '/ip4/127.0.0.1/tcp/1', '--bootstrap', '/ip4/1.2.3.4/tcp/1/p2p/x', '--org-key', 'k', '--lease-ttl', '2.5', '--no-mdns'], {})
+      '--listen', '/ip4/127.0.0.1/tcp/1', '--bootstrap', '/ip4/1.2.3.4/tcp/1/p2p/x', '--org-key', 'k', '--lease-ttl', '2.5', '--keep-data', '7d', '--no-mdns'], {})
     expect(config).toEqual({
       dataDir: join(process.cwd(), 'rel'), name: 'n', apiPort: 0, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/1'],
-      bootstrap: ['/ip4/1.2.3.4/tcp/1/p2p/x'], orgKeyFile: join(process.cwd(), 'k'), leaseTtlMs: 2500, mdns: false
+      bootstrap: ['/ip4/1.2.3.4/tcp/1/p2p/x'], orgKeyFile: join(process.cwd(), 'k'), leaseTtlMs: 2500, data: { retainMs: 7 * 86_400_000 }, mdns: false
     })
   })
   it('defaults the data dir', () => {

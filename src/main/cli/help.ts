@@ -50,6 +50,8 @@ ${DATA_DIR}
   --allow PEERID      admit only the listed peers (and this one); repeatable (added to the
                       list saved by 'mcloud org allow'); a denied peer stays denied
   --lease-ttl SECONDS how long a task lease lives without a heartbeat
+  --keep-data TIME    how long inputs and outputs of finished tasks stay in the data dir's
+                      content store for other peers, e.g. 7d (default 24h)
   --no-mdns           do not discover peers on the local network
   --sharing MODE      on, paused or idle-only (saved; default: the saved mode, else on)
   --max-cpu N         most CPU cores lent at once (saved; default: all cores)
