@@ -13,6 +13,7 @@ import { createContentStore, type ContentStore } from '../data/index.js'
 import { createP2P, orgKeyFromFile, type MCLibp2p } from '../p2p/index.js'
 import { TRANSFER_PEER_ENV, type TransferPeerInit, type TransferPeerMessage, type TransferReply, type TransferRequest } from './transfer-protocol.js'
 
+const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const send = (m: TransferPeerMessage): void => { if (process.connected) process.send!(m) }
 const CHUNK = 1 << 20
 
@@ -60,6 +61,7 @@ class TransferPeer {
       })
       case 'tcp-serve': return await this.tcpServe()
       case 'tcp-copy': return await this.tcpCopy(r.port, r.bytes)
+      case 'cpu': return { cpuMs: cpuMs() }
     }
   }
 

@@ -22,6 +22,8 @@ export type TransferRequest =
   | { op: 'tcp-serve' }
   /** Copies the served bytes over plain TCP into a file. */
   | { op: 'tcp-copy', port: number, bytes: number }
+  /** The CPU time this process has used so far (cpuMs). */
+  | { op: 'cpu' }
 
 export interface TransferReply {
   id: number
@@ -34,8 +36,13 @@ export interface TransferReply {
   bytes?: number
   /** Highest RSS of the process while the request ran. */
   peakRssMb?: number
+  /** CPU time (user + system) of the process: so far ('cpu'), or while the request ran. */
+  cpuMs?: number
 }
 
 export type TransferPeerMessage = { type: 'ready', addr: string } | { type: 'reply', reply: TransferReply } | { type: 'failed', error: string }
 
 export const TRANSFER_PEER_ENV = 'MCLOUD_TRANSFER_PEER'
+
+/** Extra node flags for both peer processes (space-separated), e.g. to take CPU profiles. */
+export const TRANSFER_PEER_NODE_ARGS_ENV = 'MCLOUD_TRANSFER_PEER_NODE_ARGS'

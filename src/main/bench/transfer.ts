@@ -5,7 +5,7 @@
 // must equal A's. The plain copy streams A's file over a TCP socket into a file on B.
 import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createOrgKeyFile } from '../p2p/index.js'
 import { forkBenchWorker, stopBenchWorker } from './bench-worker.js'
@@ -33,6 +33,11 @@ export interface TransferRun {
   export: { ms: number, mbPerSec: number, peakRssMb: number }
   /** The same bytes over plain TCP on 127.0.0.1, file to file. */
   tcp: { ms: number, mbPerSec: number }
+  /**
+   * CPU seconds each peer process used during the plain copy and during the fetch, and the whole
+   * machine's busy share then (0–100 %, every core): where the fetch's time goes.
+   */
+  cpu: { tcp: PhaseCpu, fetch: PhaseCpu }
   /** fetch MB/s ÷ TCP MB/s. */
   ratio: number
   /** The exported file's sha256 equals A's. */
@@ -43,12 +48,40 @@ export interface TransferRun {
   pids: number[]
 }
 
+export interface PhaseCpu { aSec: number, bSec: number, machinePct: number }
+
 /** The goal: a fetch at least half as fast as a plain TCP copy. */
 export const RATIO_GOAL = 0.5
 const START_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 20_000
 
 const mbPerSec = (bytes: number, ms: number): number => Math.round(bytes / 1e6 / (ms / 1000) * 10) / 10
+
+function machineTimes (): { busy: number, total: number } {
+  let busy = 0
+  let total = 0
+  for (const { times: t } of cpus()) {
+    const all = t.user + t.nice + t.sys + t.idle + t.irq
+    total += all
+    busy += all - t.idle
+  }
+  return { busy, total }
+}
+
+/** Runs `fn` (a request to one peer) and reports both peers' CPU seconds and the machine's busy share meanwhile. */
+async function measureCpu<T> (a: PeerProcess, b: PeerProcess, fn: () => Promise<T>): Promise<{ result: T, cpu: PhaseCpu }> {
+  const cpuOf = async (p: PeerProcess): Promise<number> => (await p.request({ op: 'cpu' })).cpuMs!
+  const [a0, b0] = [await cpuOf(a), await cpuOf(b)]
+  const m0 = machineTimes()
+  const result = await fn()
+  const m1 = machineTimes()
+  const [a1, b1] = [await cpuOf(a), await cpuOf(b)]
+  const sec = (ms: number): number => Math.round(ms / 10) / 100
+  const total = m1.total - m0.total
+  return { result, cpu: { aSec: sec(a1 - a0), bSec: sec(b1 - b0), machinePct: total <= 0 ? 0 : Math.round((m1.busy - m0.busy) / total * 100) } }
+}
+
+const describeCpu = (c: PhaseCpu): string => `CPU A ${c.aSec} s, B ${c.bSec} s; machine ${c.machinePct} % busy`
 
 interface PeerProcess { pid: number, addr: string, request: (r: TransferRequest) => Promise<TransferReply>, stop: () => Promise<void> }
 
@@ -102,11 +135,11 @@ export async function runTransfer (bytes: number, o: TransferOptions, print: (li
     const added = await a.request({ op: 'add', bytes })
     print(`   A added ${bytes / 1e6} MB in ${Math.round(added.ms!)} ms: ${added.cid!}`)
     const { port } = await a.request({ op: 'tcp-serve' })
-    const tcp = await b.request({ op: 'tcp-copy', port: port!, bytes })
-    print(`   plain TCP copy: ${Math.round(tcp.ms!)} ms`)
+    const { result: tcp, cpu: tcpCpu } = await measureCpu(a, b, async () => await b.request({ op: 'tcp-copy', port: port!, bytes }))
+    print(`   plain TCP copy: ${Math.round(tcp.ms!)} ms (${describeCpu(tcpCpu)})`)
     await b.request({ op: 'dial', addr: a.addr })
-    const fetched = await b.request({ op: 'fetch', cid: added.cid!, bytes, stallMs: o.stallMs })
-    print(`   B fetched in ${Math.round(fetched.ms!)} ms (peak RSS ${fetched.peakRssMb!} MiB)`)
+    const { result: fetched, cpu: fetchCpu } = await measureCpu(a, b, async () => await b.request({ op: 'fetch', cid: added.cid!, bytes, stallMs: o.stallMs }))
+    print(`   B fetched in ${Math.round(fetched.ms!)} ms (peak RSS ${fetched.peakRssMb!} MiB; ${describeCpu(fetchCpu)})`)
     const exported = await b.request({ op: 'export', cid: added.cid! })
     print(`   B exported in ${Math.round(exported.ms!)} ms (peak RSS ${exported.peakRssMb!} MiB)`)
     const fetch = { ms: Math.round(fetched.ms!), mbPerSec: mbPerSec(bytes, fetched.ms!), peakRssMb: fetched.peakRssMb! }
@@ -121,6 +154,7 @@ export async function runTransfer (bytes: number, o: TransferOptions, print: (li
       fetch,
       export: { ms: Math.round(exported.ms!), mbPerSec: mbPerSec(bytes, exported.ms!), peakRssMb: exported.peakRssMb! },
       tcp: tcpResult,
+      cpu: { tcp: tcpCpu, fetch: fetchCpu },
       ratio,
       verified: exported.sha256 === added.sha256 && fetched.bytes === bytes,
       goal: { ratio: RATIO_GOAL },

@@ -4,13 +4,13 @@
 // Helia (no routers, no brokers), our node as `helia.libp2p`, one router onto our kad-dht, bitswap.
 import { withBitswap } from '@helia/bitswap'
 import { peerIdFromCID } from '@libp2p/peer-id'
-import { FsBlockstore } from 'blockstore-fs'
 import { FsDatastore } from 'datastore-fs'
 import { createHeliaLight, type Helia, type Provider, type Router } from 'helia'
 import type { CID } from 'multiformats/cid'
 import type { AbortOptions } from '@libp2p/interface'
 import type { MCLibp2p } from '../p2p/index.js'
 import { BITSWAP_OPTIONS } from './constants.js'
+import { OrgBlockstore } from './blockstore.js'
 
 export type OrgHelia = Helia & { libp2p: MCLibp2p }
 
@@ -48,7 +48,7 @@ export class OrgRouter implements Router {
 
 /** Builds and starts Helia over `node` with its blocks and pins under `dir`; `helia.stop()` leaves the node running. */
 export async function startOrgHelia (node: MCLibp2p, blocksDir: string, datastoreDir: string, lookups: ReadonlySet<string>): Promise<OrgHelia> {
-  const blockstore = new FsBlockstore(blocksDir)
+  const blockstore = new OrgBlockstore(blocksDir)
   const datastore = new FsDatastore(datastoreDir)
   // Helia's start() does not open them (it only calls start() on what has one)
   await blockstore.open()
