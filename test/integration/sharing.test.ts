@@ -64,12 +64,14 @@ describe.skipIf(!dockerAvailable())('sharing policy and placement', () => {
 
   it('runs several tasks at once when they fit, and no more than fit', async () => {
     await small().updateSharing({ mode: 'paused' })
-    // peer-2 lends 2 CPUs: two 1-CPU tasks run side by side, the third waits for room.
-    let running = 0
+    // peer-2 lends 2 CPUs: two 1-CPU tasks run side by side, the third waits for room. A task
+    // holds its room from its start until its container exits (its outputs are then collected and
+    // its result written off the slot), or until its lease ends without an exit.
+    const running = new Set<string>()
     let peak = 0
     const off = big().bus.on(e => {
-      if (e.type === 'task:running') { running++; peak = Math.max(peak, running) }
-      if ((e.type === 'lease:committed' || e.type === 'lease:released' || e.type === 'lease:fenced') && running > 0) running--
+      if (e.type === 'task:running') { running.add(e.taskId); peak = Math.max(peak, running.size) }
+      if (e.type === 'task:exited' || e.type === 'lease:committed' || e.type === 'lease:released' || e.type === 'lease:fenced') running.delete(e.taskId)
     })
     const ids = await Promise.all([0, 1, 2].map(async i => (await submitter().submitTask({
       image: TEST_IMAGE, command: ['sh', '-c', `echo task ${i}; sleep 2`], cpu: 1, memoryMb: 64, timeoutSec: 60

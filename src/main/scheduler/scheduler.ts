@@ -16,6 +16,8 @@ export type SchedulerEvent =
   | { type: 'lease:adopted', taskId: string, epoch: number, status: string, fromEpoch: number }
   | { type: 'lease:released', taskId: string, epoch: number, reason: string }
   | { type: 'task:running', taskId: string, epoch: number }
+  /** Its container has exited: the CPU is free, clean-up (outputs, removal) and the result follow. */
+  | { type: 'task:exited', taskId: string, epoch: number }
   | { type: 'executor:log', taskId: string, epoch: number, stream: 'stdout' | 'stderr' | 'system', line: string }
 
 /** What this peer's running and claiming tasks hold. */
@@ -270,6 +272,7 @@ export class Scheduler {
         // The container is gone from the CPU: its slot goes to the next task while this one is
         // removed and committed (both take a few hundred ms that would otherwise idle the slot).
         onExited: () => {
+          emit({ type: 'task:exited', taskId: lease.taskId, epoch: lease.epoch })
           this.reserved.delete(lease.taskId)
           setImmediate(() => { this.tick() })
         },

@@ -181,18 +181,25 @@ export class DockerExecutor implements Executor {
         if (failed !== undefined) return failed
       }
       if (run.storeOutput !== undefined) {
-        keeper = await this.startKeeper(run, policy)
+        keeper = await this.createKeeper(run, policy)
         dirs.outputFrom = keeper.id
       }
       if (signal.aborted) return stopped(signal.reason)
       if (run.spec.network === true) system(wantsNetwork(run, policy) ? 'network: on (bridge)' : 'network: asked for but not allowed on this peer, running without')
+      // The keeper starts while the task's container is created (it only has to run before the
+      // task starts): the two calls overlap instead of adding up on every task's way to its slot.
+      const keeperUp = keeper?.start(bounded())
+      keeperUp?.catch(() => {})
       try {
         container = await this.docker.createContainer({ ...containerOptions(run, limits, dirs, policy), ...bounded() })
       } catch (err) {
         // the image vanished between the check and create
         if (statusCode(err) === 404) return imageNotFound(run.spec.image)
         throw err
+      } finally {
+        await keeperUp?.catch(() => {})
       }
+      await keeperUp
       const { end, ...outcome } = await this.supervise(container, run, signal, limits, pause)
       // outputs of a task that ended by itself, whatever its exit code (a failure's are for debugging)
       if (end === undefined || run.storeOutput === undefined) return outcome
@@ -211,18 +218,11 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  /** Starts the container that holds the task's /output past its exit (output-keeper.ts). */
-  private async startKeeper (run: TaskRun, policy: { owner: string | undefined }): Promise<Dockerode.Container> {
+  /** Creates the container that holds the task's /output past its exit (output-keeper.ts); run() starts it and removes it. */
+  private async createKeeper (run: TaskRun, policy: { owner: string | undefined }): Promise<Dockerode.Container> {
     this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
     const labels = runLabels(run, policy)
-    const keeper = await this.docker.createContainer({ ...keeperOptions(await this.keeperImage, labels, outputMount(labels)), ...bounded() })
-    try {
-      await keeper.start(bounded())
-    } catch (err) {
-      await keeper.remove({ force: true, v: true, ...bounded() }).catch(() => {})
-      throw err
-    }
-    return keeper
+    return await this.docker.createContainer({ ...keeperOptions(await this.keeperImage, labels, outputMount(labels)), ...bounded() })
   }
 
   /** Copies the task's /output out and hands it to run.storeOutput; a refused output or a failed store fails the task. */
