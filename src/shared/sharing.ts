@@ -1,6 +1,7 @@
 // The owner's sharing settings and the answers a provider gives about lending: the one shape used
 // by the settings file, the API, the CLI and (later) the UI.
 import { z } from 'zod'
+import { TASK_OUTPUT_VOLUME_MB } from './task-volume.js'
 import { imagePatternProblem, MAX_IMAGE_PATTERNS } from './image-pattern.js'
 import { MAX_TASK_INPUT_BYTES } from './schemas.js'
 
@@ -16,8 +17,7 @@ export type SharingSettingMode = z.infer<typeof sharingSettingMode>
 export const snoozeSchema = z.object({ until: z.number().int().nonnegative().nullable() }).strict()
 export type Snooze = z.infer<typeof snoozeSchema>
 
-/** Size of a task's /output on every provider (a tmpfs volume), MiB: no output is larger. */
-export const TASK_OUTPUT_VOLUME_MB = 256
+export { TASK_OUTPUT_VOLUME_MB }
 /** The inputs of one task are at most 1 TiB together, in MiB. */
 const MAX_TASK_INPUT_MB = MAX_TASK_INPUT_BYTES / 2 ** 20
 

@@ -1,7 +1,7 @@
 // Defaults of the Docker executor, in one place (see DockerExecutorInit for what each one bounds).
 import os from 'node:os'
 import path from 'node:path'
-import { TASK_OUTPUT_VOLUME_MB } from '../../../shared/sharing.js'
+import { TASK_OUTPUT_VOLUME_MB } from '../../../shared/task-volume.js'
 
 /** Parent of the per-task work dirs `<taskId>-<epoch>/{input,output}`. */
 export const DEFAULT_WORK_ROOT = path.join(os.tmpdir(), 'mcloud-work')

@@ -16,10 +16,8 @@ import { demuxAttach } from './attach-demux.js'
 import { exitError } from './exit-reason.js'
 import { ensureImage, statusCode } from './image.js'
 import { LogLineWriter } from './log-lines.js'
-import { ensureKeeperImage, keeperOptions } from './output-keeper.js'
 import { PauseControl } from './pause-control.js'
 import { containerOptions, effectiveLimits, outputMount, runLabels, wantsNetwork, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
-import { copyOutput, makeReadable } from './task-data.js'
 
 export type { ExecutorLimits } from './sandbox.js'
 
@@ -220,6 +218,7 @@ export class DockerExecutor implements Executor {
 
   /** Creates the container that holds the task's /output past its exit (output-keeper.ts); run() starts it and removes it. */
   private async createKeeper (run: TaskRun, policy: { owner: string | undefined }): Promise<Dockerode.Container> {
+    const { ensureKeeperImage, keeperOptions } = await import('./output-keeper.js')
     this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
     const labels = runLabels(run, policy)
     return await this.docker.createContainer({ ...keeperOptions(await this.keeperImage, labels, outputMount(labels)), ...bounded() })
@@ -229,6 +228,7 @@ export class DockerExecutor implements Executor {
   private async keepOutput (source: Dockerode.Container, run: TaskRun, root: string, outcome: Outcome, signal: AbortSignal): Promise<Outcome> {
     const fail = (why: string): Outcome => ({ ...outcome, error: outcome.error === null ? why : `${outcome.error}; ${why}`, resultCid: null })
     const deadline = AbortSignal.timeout(OUTPUT_COPY_TIMEOUT_MS)
+    const { copyOutput } = await import('./task-data.js')
     const copied = await copyOutput(source, root, run, AbortSignal.any([signal, deadline])).catch((err: unknown) => {
       // a fence or cancel during the copy: the result is discarded anyway
       if (signal.aborted) return undefined
@@ -343,6 +343,7 @@ function reasonText (reason: unknown): string {
 async function fillInput (prepare: NonNullable<TaskRun['prepareInput']>, dir: string, signal: AbortSignal): Promise<Outcome | undefined> {
   try {
     await prepare(dir, signal)
+    const { makeReadable } = await import('./task-data.js')
     await makeReadable(dir)
   } catch (err) {
     if (signal.aborted) return stopped(signal.reason)
