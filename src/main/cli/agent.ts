@@ -1,11 +1,11 @@
 // mcloud agent: runs a peer in the foreground until SIGINT/SIGTERM.
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { StatusResponse } from '../../shared/api.js'
 import type { PeerConfig } from '../peer/index.js'
 import { parseDurationSec } from '../../shared/duration.js'
 import { peerConfigUpdateSchema, sharingSettingMode } from '../../shared/index.js'
-import { firstLine, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
+import { firstLine, parseCommandArgs, parseIntFlag, parseNumberFlag, resolveDataDir, UsageError, userPath } from './args.js'
 import { settingsFromFlags, SHARING_OPTIONS } from './sharing.js'
 import type { CliIo } from './io.js'
 import { PGLITE_DIR_NAME } from '../control/db.js'
@@ -54,7 +54,7 @@ export function buildPeerConfig (argv: string[], env: CliIo['env']): PeerConfig 
   if (v.bootstrap !== undefined) config.bootstrap = v.bootstrap.map((a) => checkMultiaddr('--bootstrap', a))
   if (v['org-key'] !== undefined) {
     if (v['org-key'].trim() === '') throw new UsageError('--org-key: expected a file')
-    config.orgKeyFile = resolve(v['org-key'])
+    config.orgKeyFile = userPath(v['org-key'], env)
   }
   if (v.deny !== undefined) config.denyPeers = checkPeerIds('--deny', 'denyPeers', v.deny)
   if (v.allow !== undefined) config.allowPeers = checkPeerIds('--allow', 'allowPeers', v.allow)

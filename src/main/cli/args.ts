@@ -37,13 +37,26 @@ export const CLIENT_OPTIONS = {
 
 export const DEFAULT_DATA_DIR_NAME = '.mutual-cloud'
 
+/** The npm scripts that run this CLI (package.json): npm starts them in the package's folder. */
+const CLI_SCRIPTS = new Set(['mcloud', 'agent', 'serve'])
+
+/**
+ * A path the user typed, made absolute against the folder they typed it in. `npm run mcloud -- …`
+ * runs in the package's folder and says where the user was in INIT_CWD; only trusted when npm
+ * started this very script (a process spawned from another npm script inherits INIT_CWD too).
+ */
+export function userPath (path: string, env: CliEnv = process.env): string {
+  const fromNpm = env.npm_lifecycle_event !== undefined && CLI_SCRIPTS.has(env.npm_lifecycle_event) && env.INIT_CWD !== undefined
+  return resolve(fromNpm ? env.INIT_CWD! : process.cwd(), path)
+}
+
 /** --data-dir, else MCLOUD_DATA_DIR, else ~/.mutual-cloud; always absolute. */
 export function resolveDataDir (flag: string | undefined, env: CliEnv): string {
   const raw = flag ?? env.MCLOUD_DATA_DIR ?? ''
   if (flag !== undefined && flag.trim() === '') throw new UsageError('--data-dir: expected a directory')
   if (raw.trim() === '') return resolve(homedir(), DEFAULT_DATA_DIR_NAME)
   if (raw === '~' || raw.startsWith('~/')) return resolve(homedir(), raw.slice(2))
-  return resolve(raw)
+  return userPath(raw, env)
 }
 
 /**

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TaskView } from '../../shared/api.js'
 import { FAKE_PEER_ID, serveFakeApiEachTest } from '../api/fake-api.test-helper.js'
 import { buildPeerConfig, redactUrl } from './agent.js'
-import { resolveDataDir } from './args.js'
+import { resolveDataDir, userPath } from './args.js'
 import { runCli } from './run.js'
 import { buildSubmitRequest } from './tasks.js'
 
@@ -148,6 +148,17 @@ describe('argument mapping', () => {
     expect(resolveDataDir(undefined, {})).toMatch(/\.mutual-cloud$/)
     expect(resolveDataDir(undefined, { MCLOUD_DATA_DIR: '/x/y' })).toBe('/x/y')
     expect(resolveDataDir('/a', { MCLOUD_DATA_DIR: '/x/y' })).toBe('/a')
+  })
+  it('reads a relative path from where the user typed it, also through npm run', () => {
+    // `npm run mcloud -- submit --input ./data.csv` runs in the package folder; npm says where the user was
+    const npm = { npm_lifecycle_event: 'mcloud', INIT_CWD: '/home/me/work' }
+    expect(userPath('./data.csv', npm)).toBe('/home/me/work/data.csv')
+    expect(buildSubmitRequest(['--image', 'busybox', '--cmd', 'true', '--input', 'in/a.txt'], npm).request.inputPaths).toEqual(['/home/me/work/in/a.txt'])
+    expect(resolveDataDir('peer', npm)).toBe('/home/me/work/peer')
+    expect(userPath('/abs/x', npm)).toBe('/abs/x')
+    // another npm script (e.g. the test runner) that spawned this process: its INIT_CWD is not the user's
+    expect(userPath('x', { npm_lifecycle_event: 'test', INIT_CWD: '/elsewhere' })).toBe(join(process.cwd(), 'x'))
+    expect(userPath('x', {})).toBe(join(process.cwd(), 'x'))
   })
 })
 

@@ -1,10 +1,9 @@
 // mcloud get TASK [DIR]: fetches a finished task's outputs from whichever peer holds them into a
 // folder on this machine, showing the transfer's progress from the peer's events on stderr.
-import { resolve } from 'node:path'
 import type { ApiEvent, TaskView } from '../../shared/api.js'
 import { isTerminal } from '../../shared/task-state.js'
 import type { ApiClient } from '../api/index.js'
-import { CLIENT_OPTIONS, CliError, parseCommandArgs, resolveDataDir, UsageError } from './args.js'
+import { CLIENT_OPTIONS, CliError, parseCommandArgs, resolveDataDir, UsageError, userPath } from './args.js'
 import { formatBytes, shortTaskId } from './format.js'
 import { connect, printJson, type CliIo } from './io.js'
 import { checkTaskArg, resolveTaskId } from './tasks.js'
@@ -20,7 +19,7 @@ export async function getCommand (argv: string[], io: CliIo): Promise<number> {
   const dirArg = positionals[1]
   if (dirArg !== undefined && dirArg.trim() === '') throw new UsageError('DIR: expected a folder')
   // The peer runs on this machine and writes there: give it an absolute path, not the shell's relative one.
-  const dir = dirArg === undefined ? undefined : resolve(dirArg)
+  const dir = dirArg === undefined ? undefined : userPath(dirArg, io.env)
   const json = values.json === true
 
   const client = await connect(resolveDataDir(values['data-dir'], io.env))

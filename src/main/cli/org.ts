@@ -1,13 +1,13 @@
 // mcloud org: the organisation key (create, join, show) and the owner's allow/deny lists of peers.
 // Works with or without a running peer: a running one is changed through its API (the lists
 // apply at once, a key at its next start); otherwise the data dir is written directly.
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { peerConfigUpdateSchema, type PeerConfigUpdate } from '../../shared/index.js'
 import { PeerNotRunningError, type ApiClient } from '../api/index.js'
 import { OrgKeyError } from '../p2p/errors.js'
 import { createOrgKeyFile, DEFAULT_ORG_KEY_FILE, formatOrgKey, orgKeyFingerprint, orgKeyFromFile, writeSecretFile } from '../p2p/org-key.js'
 import { readSavedConfig, saveConfig } from '../peer/saved-config.js'
-import { CLIENT_OPTIONS, parseCommandArgs, resolveDataDir, UsageError } from './args.js'
+import { CLIENT_OPTIONS, parseCommandArgs, resolveDataDir, UsageError, userPath } from './args.js'
 import { connect, printJson, type CliIo } from './io.js'
 
 const ORG_OPTIONS = {
@@ -35,7 +35,7 @@ export async function orgCommand (argv: string[], io: CliIo): Promise<number> {
 function fileArg (action: string, args: string[]): string {
   if (args.length === 0 || args[0]!.trim() === '') throw new UsageError(`${action}: FILE: an organisation key file is required`)
   if (args.length > 1) throw new UsageError(`unexpected argument "${args[1]!}" (see: mcloud org --help)`)
-  return resolve(args[0]!)
+  return userPath(args[0]!)
 }
 
 /** The file's problem as bad input (exit 2), its message already naming the file. */

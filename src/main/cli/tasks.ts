@@ -1,10 +1,10 @@
 // mcloud submit | ps | cancel: task commands, and the flag ⇄ field mapping they share.
 import { stat } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
+import { basename } from 'node:path'
 import { parseMemoryMb, submitTaskRequestSchema, type SubmitTaskInput } from '../../shared/api.js'
 import type { ApiClient } from '../api/index.js'
 import { describeIssue } from '../api/errors.js'
-import { CLIENT_OPTIONS, CliError, parseCommandArgs, parseNumberFlag, resolveDataDir, UsageError } from './args.js'
+import { CLIENT_OPTIONS, CliError, parseCommandArgs, parseNumberFlag, resolveDataDir, UsageError, userPath, type CliEnv } from './args.js'
 import { formatTasks } from './format.js'
 import { connect, printJson, type CliIo } from './io.js'
 
@@ -43,7 +43,7 @@ export const SUBMIT_OPTIONS = {
 } as const
 
 /** Turns `submit` arguments into a validated request, or throws a UsageError naming the flag. */
-export function buildSubmitRequest (argv: string[]): { request: SubmitTaskInput, dataDirFlag: string | undefined, json: boolean } {
+export function buildSubmitRequest (argv: string[], env: CliEnv = process.env): { request: SubmitTaskInput, dataDirFlag: string | undefined, json: boolean } {
   const dash = argv.indexOf('--')
   const flags = dash === -1 ? argv : argv.slice(0, dash)
   const literal = dash === -1 ? undefined : argv.slice(dash + 1)
@@ -82,7 +82,7 @@ export function buildSubmitRequest (argv: string[]): { request: SubmitTaskInput,
     request.env = env
   }
   // The local peer reads them: absolute paths on this machine, whatever the shell's directory.
-  if (v.input !== undefined) request.inputPaths = v.input.map((path) => resolve(path))
+  if (v.input !== undefined) request.inputPaths = v.input.map((path) => userPath(path, env))
 
   const parsed = submitTaskRequestSchema.safeParse(request)
   if (!parsed.success) {
@@ -93,7 +93,7 @@ export function buildSubmitRequest (argv: string[]): { request: SubmitTaskInput,
 }
 
 export async function submitCommand (argv: string[], io: CliIo): Promise<number> {
-  const { request, dataDirFlag, json } = buildSubmitRequest(argv)
+  const { request, dataDirFlag, json } = buildSubmitRequest(argv, io.env)
   await checkInputPaths(request.inputPaths ?? [])
   const client = await connect(resolveDataDir(dataDirFlag, io.env))
   const { taskId } = await client.submitTask(request)

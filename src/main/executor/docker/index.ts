@@ -218,6 +218,8 @@ export class DockerExecutor implements Executor {
 
   /** Creates the container that holds the task's /output past its exit (output-keeper.ts); run() starts it and removes it. */
   private async createKeeper (run: TaskRun, policy: { owner: string | undefined }): Promise<Dockerode.Container> {
+    // Loaded on first use (here and for the copy-out): runs that keep no outputs never load the tar
+    // code, and with it in the module graph a log flood's peak memory rose by ~50 MiB (log-flood test).
     const { ensureKeeperImage, keeperOptions } = await import('./output-keeper.js')
     this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
     const labels = runLabels(run, policy)
