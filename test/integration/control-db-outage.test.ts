@@ -45,15 +45,26 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
     return ids
   }
 
+  let lastMismatch = ''
+  /** Waits for `agrees`; a timeout says what still differed. */
+  const agreement = async (what: string, control: ControlPeer, ids: string[]): Promise<void> => {
+    await waitFor(what, async () => await agrees(control, ids), 30_000, 300).catch((err: Error) => { throw new Error(`${err.message}; last difference: ${lastMismatch}`) })
+  }
+
   /** Every task's row equals the state the DHT selects (status, epoch, holder, seq, signature). */
   const agrees = async (control: ControlPeer, ids: string[]): Promise<boolean> => {
     for (const id of ids) {
       const best = (await control.peer.leases.readState(id)).best
       const row = await control.store.job(id).catch(() => undefined)
-      if (best === undefined || row === undefined) return false
+      if (best === undefined || row === undefined) { lastMismatch = `${id.slice(0, 12)}: ${best === undefined ? 'no DHT state' : 'no row'}`; return false }
       const v = best.value
       if (row.status !== v.status || row.leaseToken !== v.epoch || row.holder !== v.holder || row.seq !== v.seq || row.sigHash !== best.sigHash || row.image !== 'busybox') {
-        if (process.env.DEBUG_CONTROL !== undefined) console.log(JSON.stringify({ id, v, row, up: control.mirror.databaseUp, q: control.mirror.queued, unread: control.mirror.unread }))
+        // kept for the timeout's message: which field of which task never matched
+        lastMismatch = JSON.stringify({
+          id: id.slice(0, 12), dht: { status: v.status, epoch: v.epoch, holder: v.holder?.slice(-8), seq: v.seq },
+          row: { status: row.status, epoch: row.leaseToken, holder: row.holder?.slice(-8), seq: row.seq, image: row.image, sameSig: row.sigHash === best.sigHash },
+          up: control.mirror.databaseUp, queued: control.mirror.queued, unread: control.mirror.unread
+        })
         return false
       }
     }
@@ -64,7 +75,7 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
     const control = await start('outage-buffered')
     try {
       const before = await submitAndFinish(4, 'before')
-      await waitFor('the database to agree before the outage', async () => await agrees(control, before), 30_000, 300)
+      await agreement('the database to agree before the outage', control, before)
 
       pgCluster.halt()
       const during = await submitAndFinish(8, 'during')
@@ -75,7 +86,7 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
       expect(control.mirror.dropped).toBe(0)
 
       pgCluster.resume()
-      await waitFor('the database to agree after the outage', async () => await agrees(control, [...before, ...during]), 30_000, 300)
+      await agreement('the database to agree after the outage', control, [...before, ...during])
       expect(control.mirror.databaseUp).toBe(true)
       // Not only the final rows: the history of a task that ran entirely during the outage is whole.
       for (const id of during) {
@@ -93,7 +104,7 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
     const fromFirstTest = new Set(earlier)
     try {
       const before = await submitAndFinish(3, 'before-small')
-      await waitFor('the database to agree before the outage', async () => await agrees(control, before), 30_000, 300)
+      await agreement('the database to agree before the outage', control, before)
 
       pgCluster.halt()
       const during = await submitAndFinish(20, 'during-small')
@@ -103,7 +114,7 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
       expect(control.mirror.dropped).toBeGreaterThan(0)
 
       pgCluster.resume()
-      await waitFor('the database to agree after the outage', async () => await agrees(control, [...before, ...during]), 30_000, 300)
+      await agreement('the database to agree after the outage', control, [...before, ...during])
       // Every task of this run is there once, succeeded; any other row is a task of the first test
       // that finished just before this control peer joined, never one that does not exist.
       const mine = new Set([...before, ...during])

@@ -23,8 +23,8 @@ const RETRY_MS = 2000
 const RECONCILE_CONCURRENCY = 32
 const FOLLOW_UP_MS = 3000
 const MAX_FOLLOW_UPS = 20
-/** Reads of a missing spec before leaving it to the next reconcile. */
-const MAX_SPEC_READS = 5
+/** Reads of a missing spec (FOLLOW_UP_MS apart: a minute) before leaving it to the next reconcile. */
+const MAX_SPEC_READS = 20
 
 export class Mirror {
   private queue: Item[] = []
