@@ -6,11 +6,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { access } from 'node:fs/promises'
 import {
-  downloadOutputsRequestSchema, isTerminal, nodeMetaKey, taskIdString, taskSpecKey,
+  isTerminal, nodeMetaKey, taskSpecKey,
   type ApiEvent, type LendingView, type LogLine, type MCloudApi, type NodeLease, type NodeMeta, type PeerView, type PlacementAnswer, type StatusResponse, type WhyResponse
 } from '../../shared/index.js'
 import { startApiServer, type ApiServer } from '../api/index.js'
-import { createContentStore, type ContentStore } from '../data/index.js'
+import { createContentStore } from '../data/index.js'
 import { LeaseEngine, Membership, membershipWindowMs } from '../lease/index.js'
 import { LogBook, LogStreamService, pruneLogFiles } from '../logs/index.js'
 import {
@@ -160,16 +160,11 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     peerId, ttlMs, records, gossip, members: () => membership.size(), meta: myMeta, seqFloor: () => Math.max(Date.now(), metaSeq + 1)
   })
   const announceMeta = (): void => { liveness.announceMeta() }
-  // Task inputs and outputs (task-data.ts). The content store is opened on first use (a peer that
-  // never touches task data pays nothing for it), or at start when it holds content from an
-  // earlier run (it serves that to others); never before node.start().
+  // Task inputs and outputs (task-data.ts): its content store opens on first use, never before node.start().
   const contentDir = join(config.dataDir, 'content')
-  let store: Promise<ContentStore> | undefined
-  const openStore = async (): Promise<ContentStore> => await (store ??= createContentStore({
-    node, dir: contentDir, retainMs: config.data?.retainMs, log: (msg: string) => { console.warn(`mcloud: ${msg}`) }
-  }).catch(err => { store = undefined; throw err }))
   const taskData = new TaskData({
-    store: openStore, bus, outputsRoot: join(config.dataDir, 'outputs'), stallMs: config.data?.fetchStallMs,
+    store: async () => await createContentStore({ node, dir: contentDir, retainMs: config.data?.retainMs, log: (msg: string) => { console.warn(`mcloud: ${msg}`) } }),
+    contentDir, bus, outputsRoot: join(config.dataDir, 'outputs'), stallMs: config.data?.fetchStallMs,
     maxOutputBytes: () => { const mb = settings.get().maxTaskOutputMb; return mb === null || mb === undefined ? undefined : mb * 1024 * 1024 },
     task: async taskId => { await findTask(taskId); return tasks.view(taskId) },
     log: msg => { console.warn(`mcloud: ${msg}`) }
@@ -244,14 +239,8 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 
   await node.start()
   stops.push(async () => { await node.stop() })
-  stops.push(async () => { await (await store?.catch(() => undefined))?.stop() })
-  if (await exists(contentDir)) await openStore()
   await taskData.start()
-  const onTaskData = (e: PeerEvent): void => {
-    if (e.type === 'task:state' && e.task.mine) taskData.onMyTaskState(e.task)
-    else if (e.type === 'lease:committed' || e.type === 'lease:fenced' || e.type === 'lease:released') taskData.runEnded(e.taskId)
-  }
-  stops.push(bus.on(onTaskData))
+  stops.push(async () => { await taskData.stop() })
   dialer.start()
   stops.push(() => { dialer.stop() })
   // New addresses (a relay reservation, a new interface) go out with the next meta at once.
@@ -354,16 +343,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       }))]
       return { taskId, status: view.status, summary: summarisePlacement(view.status, answers, view), answers }
     },
-    downloadOutputs: async (taskId, request) => {
-      const id = taskIdString.safeParse(taskId)
-      if (!id.success) throw new ApiError('ValidationError', `taskId: ${id.error.issues[0]?.message ?? 'invalid'}`, 'taskId')
-      const req = downloadOutputsRequestSchema.safeParse(request ?? {})
-      if (!req.success) {
-        const field = req.error.issues[0]?.path.join('.') || 'request'
-        throw new ApiError('ValidationError', `${field}: ${req.error.issues[0]?.message ?? 'invalid'}`, field)
-      }
-      return await taskData.downloadOutputs(taskId, req.data.dir)
-    },
+    downloadOutputs: async (taskId, request) => await taskData.downloadRequest(taskId, request),
     handBackTask: async (taskId) => {
       if (!scheduler.isRunning(taskId)) throw new ApiError('NotFoundError', `task ${taskId} is not running on this peer`)
       return { taskId, handedBack: await scheduler.handBack(taskId, 'handed back by the owner') }

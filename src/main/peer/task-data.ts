@@ -9,15 +9,17 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import type { DownloadOutputsResponse, TaskInput, TaskSpec, TaskView } from '../../shared/index.js'
-import { taskInputsSchema } from '../../shared/index.js'
+import { downloadOutputsRequestSchema, taskIdString, taskInputsSchema } from '../../shared/index.js'
 import type { ContentStore, TransferProgress } from '../data/index.js'
 import type { TaskDataHooks } from '../scheduler/index.js'
 import type { PeerBus } from './bus.js'
 import { ApiError } from './errors.js'
 
 export interface TaskDataInit {
-  /** The content store, opened on first use (a peer that never touches task data pays nothing for it). */
+  /** Opens the content store; called once, on first use (a peer that never touches task data pays nothing for it). */
   store: () => Promise<ContentStore>
+  /** The store's folder: when it exists at start (content from an earlier run), the store opens then, to serve it. */
+  contentDir?: string
   bus: PeerBus
   /** <data dir>/outputs: where my tasks' outputs are saved. */
   outputsRoot: string
@@ -41,12 +43,33 @@ export class TaskData {
   /** Inputs held per task run here, released when the run ends. */
   private readonly held = new Map<string, string[]>()
 
+  private opened: Promise<ContentStore> | undefined
+  private off: (() => void) | undefined
+
   constructor (private readonly c: TaskDataInit) {}
 
-  /** Learns which tasks already have their outputs saved (from an earlier run). */
+  /**
+   * Learns which tasks already have their outputs saved (from an earlier run), opens the store if
+   * it holds content, and follows my tasks' ends and the runs here. Call after the node started.
+   */
   async start (): Promise<void> {
     await mkdir(this.c.outputsRoot, { recursive: true })
     for (const name of await readdir(this.c.outputsRoot)) if (/^[0-9a-f]{64}$/.test(name)) this.saved.add(name)
+    if (this.c.contentDir !== undefined && existsSync(this.c.contentDir)) await this.store()
+    this.off = this.c.bus.on(e => {
+      if (e.type === 'task:state' && e.task.mine) this.onMyTaskState(e.task)
+      else if (e.type === 'lease:committed' || e.type === 'lease:fenced' || e.type === 'lease:released') this.runEnded(e.taskId)
+    })
+  }
+
+  async stop (): Promise<void> {
+    this.off?.()
+    await (await this.opened?.catch(() => undefined))?.stop()
+  }
+
+  /** The store, opened once; a failed open is tried again at the next use. */
+  private async store (): Promise<ContentStore> {
+    return await (this.opened ??= this.c.store().catch(err => { this.opened = undefined; throw err }))
   }
 
   outputsDir (taskId: string): string | null {
@@ -65,7 +88,7 @@ export class TaskData {
       const name = basename(resolve(path))
       if (inputs.some(x => x.name === name)) throw new ApiError('ValidationError', `${field}: a second input named "${name}" (each is /input/<name>)`, field)
       try {
-        const store = await this.c.store()
+        const store = await this.store()
         const added = await store.addPath(path)
         store.retain(added.cid)
         inputs.push({ name, cid: added.cid, bytes: added.bytes })
@@ -83,10 +106,22 @@ export class TaskData {
     if (view.status !== 'succeeded' && view.status !== 'failed' && view.status !== 'cancelled') return
     if (this.finished.has(view.taskId)) return
     this.finished.add(view.taskId)
-    if ((view.inputs ?? []).length > 0) void this.c.store().then(store => { for (const input of view.inputs ?? []) store.release(input.cid) }).catch(() => {})
+    if ((view.inputs ?? []).length > 0) void this.store().then(store => { for (const input of view.inputs ?? []) store.release(input.cid) }).catch(() => {})
     if (view.resultCid !== null && !this.saved.has(view.taskId) && !this.downloads.has(view.taskId)) {
       void this.downloadOutputs(view.taskId).catch(err => { this.c.log?.(`outputs of task ${view.taskId.slice(0, 12)} not fetched: ${(err as Error).message}`) })
     }
+  }
+
+  /** downloadOutputs as the API calls it: the task id and the request checked, each error naming its field. */
+  async downloadRequest (taskId: unknown, request: unknown): Promise<DownloadOutputsResponse> {
+    const id = taskIdString.safeParse(taskId)
+    if (!id.success) throw new ApiError('ValidationError', `taskId: ${id.error.issues[0]?.message ?? 'invalid'}`, 'taskId')
+    const req = downloadOutputsRequestSchema.safeParse(request ?? {})
+    if (!req.success) {
+      const field = req.error.issues[0]?.path.join('.') || 'request'
+      throw new ApiError('ValidationError', `${field}: ${req.error.issues[0]?.message ?? 'invalid'}`, field)
+    }
+    return await this.downloadOutputs(id.data, req.data.dir)
   }
 
   /** Fetches a finished task's outputs into `dir`, or into <data dir>/outputs/<task id>. */
@@ -108,7 +143,7 @@ export class TaskData {
     if (cid === null) throw new ApiError('NotFoundError', `task ${taskId.slice(0, 12)} left no outputs (its /output was empty)`)
     const progress = this.progress(taskId, 'outputs')
     try {
-      const store = await this.c.store()
+      const store = await this.store()
       const hintPeers = view.holder === null ? [] : [view.holder]
       await store.fetch(cid, { stallMs: this.c.stallMs, hintPeers, onProgress: progress.report })
       // into a sibling folder first: a folder that exists is a complete download
@@ -144,7 +179,7 @@ export class TaskData {
     return {
       prepareInput: async (spec: TaskSpec, taskId: string, dir: string, signal: AbortSignal) => {
         const inputs = spec.inputs ?? []
-        const store = await this.c.store()
+        const store = await this.store()
         this.held.set(taskId, inputs.map(i => i.cid))
         for (const input of inputs) store.retain(input.cid)
         const total = inputs.reduce((n, i) => n + i.bytes, 0)
@@ -167,7 +202,7 @@ export class TaskData {
         }
       },
       storeOutput: async (taskId: string, dir: string) => {
-        const store = await this.c.store()
+        const store = await this.store()
         const added = await store.addDirectoryContents(dir, { maxBytes: this.c.maxOutputBytes() })
         // kept for the retention time from now: the submitter fetches it soon after the result
         if (added !== null) store.release(added.cid)
@@ -182,7 +217,7 @@ export class TaskData {
     const cids = this.held.get(taskId)
     if (cids === undefined) return
     this.held.delete(taskId)
-    void this.c.store().then(store => { for (const cid of cids) store.release(cid) }).catch(() => {})
+    void this.store().then(store => { for (const cid of cids) store.release(cid) }).catch(() => {})
   }
 
   private progress (taskId: string, direction: 'inputs' | 'outputs'): { report: (p: TransferProgress) => void, done: (error?: string) => void } {
