@@ -2,27 +2,21 @@
 // task writes 5 MB while the peer's API is probed, then 200 tasks are posted at once. It checks the
 // report is whole (both phases measured, the task succeeded, every POST answered, the JSON written,
 // no peer process left), not the latency goal, which is a figure for a quiet machine.
-import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { BenchUsageError } from '../../src/main/bench/args.js'
 import { floodExperiment } from '../../src/main/bench/flood-command.js'
 import type { FloodSummary } from '../../src/main/bench/flood.js'
 import { readSetup } from '../helpers/docker.js'
+import { alive, runBench } from '../helpers/bench.js'
 
 const noDocker = readSetup()?.docker === false
 if (noDocker) console.warn('bench-flood.test.ts skipped: .test-tmp/setup.json says docker:false (no engine or test image)')
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true } catch { return false } }
 
 describe.skipIf(noDocker)('bench flood (5 MB of output, a burst of 200 tasks)', () => {
   it('measures API latency and peer memory in both phases, writes the JSON and leaves no peer process', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/bench/index.ts', 'flood', '--mb', '5', '--burst', '200', '--quiet', '1'],
-      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (b: Buffer) => { out += b.toString() })
-    child.stderr.on('data', (b: Buffer) => { out += b.toString() })
-    const code = await new Promise(resolve => child.on('exit', resolve))
+    const { code, out } = await runBench(['flood', '--mb', '5', '--burst', '200', '--quiet', '1'])
     expect(code, out).toBe(0)
     const s = JSON.parse(out.trim().split('\n').at(-1)!) as FloodSummary
     const json = /results written to (\S+)/.exec(out)?.[1]

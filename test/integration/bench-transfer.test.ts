@@ -2,23 +2,17 @@
 // peer processes move 2 MB by bitswap and by plain TCP. It checks the report is whole (every figure
 // measured, the bytes verified, the JSON written, no peer process left), not the ratio goal, which
 // is a figure for large transfers on a quiet machine.
-import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { BenchUsageError } from '../../src/main/bench/args.js'
 import { parseSizes, transferExperiment } from '../../src/main/bench/transfer-command.js'
 import type { TransferRun } from '../../src/main/bench/transfer.js'
+import { alive, runBench } from '../helpers/bench.js'
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true } catch { return false } }
 
 describe('bench transfer (2 MB)', () => {
   it('measures fetch, export and plain TCP, verifies the bytes, writes the JSON and leaves no peer process', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/bench/index.ts', 'transfer', '--size', '2m'],
-      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (b: Buffer) => { out += b.toString() })
-    child.stderr.on('data', (b: Buffer) => { out += b.toString() })
-    const code = await new Promise(resolve => child.on('exit', resolve))
+    const { code, out } = await runBench(['transfer', '--size', '2m'])
     expect(code, out).toBe(0)
     const s = JSON.parse(out.trim().split('\n').at(-1)!) as TransferRun
     const json = /results written to (\S+)/.exec(out)?.[1]
