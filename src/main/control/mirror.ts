@@ -23,7 +23,7 @@ const RETRY_MS = 2000
 const RECONCILE_CONCURRENCY = 32
 const FOLLOW_UP_MS = 3000
 const MAX_FOLLOW_UPS = 20
-/** Reads of a missing spec (FOLLOW_UP_MS apart: a minute) before leaving it to the next reconcile. */
+/** Reads of a missing spec or state (FOLLOW_UP_MS apart: a minute) before leaving it to the next reconcile. */
 const MAX_SPEC_READS = 20
 
 export class Mirror {
@@ -44,7 +44,10 @@ export class Mirror {
   private readonly maxQueue: number
   /** Tasks whose spec is in the database; a state of any other task makes us fetch its spec. */
   private readonly specs = new Set<string>()
-  private readonly fetchingSpecs = new Set<string>()
+  /** Tasks with a state in the database; a spec of any other task makes us read its state. */
+  private readonly states = new Set<string>()
+  /** Reads of a missing spec or state going on ("spec <id>" / "state <id>"). */
+  private readonly fetching = new Set<string>()
   written = 0
   /** Tasks the last reconcile could not read from the DHT (no peer answered yet). */
   unread = 0
@@ -103,6 +106,7 @@ export class Mirror {
         // records that would fetch it, and its row would keep no image for good.
         if (state === undefined || (withSpec && spec === undefined)) unread++
         else if (await this.c.store.applyState(state.value as TaskState, state.sigHash, Date.now())) n++
+        if (state !== undefined) this.states.add(taskId)
       }
     }
     await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, ids.length) }, worker))
@@ -183,12 +187,16 @@ export class Mirror {
     if (item.kind === 'spec') {
       await this.c.store.applySpec(item.taskId, item.spec)
       this.specs.add(item.taskId)
+      // The other half missing too: a state gossiped before this peer listened (measured: a
+      // finished task's row kept its image and no status, control-db-outage in CI).
+      if (!this.states.has(item.taskId)) this.fetchMissing(item.taskId, 'state')
     } else if (item.kind === 'state') {
       await this.c.store.applyState(item.rec.value as TaskState, item.rec.sigHash, item.at)
       // The spec goes out once, by gossip, when the task is posted: a control peer that joined
       // later (or missed it) reads it from the DHT rather than keeping a row without image.
       const taskId = item.rec.parsed.id
-      if (!this.specs.has(taskId)) this.fetchSpec(taskId)
+      this.states.add(taskId)
+      if (!this.specs.has(taskId)) this.fetchMissing(taskId, 'spec')
     } else {
       await this.c.store.applyNodeMeta(item.rec.value as NodeMeta, item.rec.sigHash, item.at)
     }
@@ -200,15 +208,18 @@ export class Mirror {
    * retried FOLLOW_UP_MS later, a few times (measured: a control peer started just before a run
    * kept a finished task's row without its image until the next periodic reconcile).
    */
-  private fetchSpec (taskId: string, attempt = 1): void {
-    if (this.stopped || this.specs.has(taskId) || this.fetchingSpecs.has(taskId) || this.fetchingSpecs.size > 64) return
-    this.fetchingSpecs.add(taskId)
-    void this.c.readTask(taskId, true)
-      .then(({ spec }) => spec, () => undefined)
-      .then(spec => {
-        this.fetchingSpecs.delete(taskId)
-        if (spec !== undefined) this.push({ kind: 'spec', taskId, spec })
-        else if (attempt < MAX_SPEC_READS) setTimeout(() => { this.fetchSpec(taskId, attempt + 1) }, FOLLOW_UP_MS).unref?.()
+  private fetchMissing (taskId: string, what: 'spec' | 'state', attempt = 1): void {
+    const have = what === 'spec' ? this.specs : this.states
+    const key = `${what} ${taskId}`
+    if (this.stopped || have.has(taskId) || this.fetching.has(key) || this.fetching.size > 64) return
+    this.fetching.add(key)
+    void this.c.readTask(taskId, what === 'spec')
+      .then(found => found, () => ({ state: undefined, spec: undefined }))
+      .then(({ state, spec }) => {
+        this.fetching.delete(key)
+        if (what === 'spec' && spec !== undefined) this.push({ kind: 'spec', taskId, spec })
+        else if (what === 'state' && state !== undefined) this.push({ kind: 'state', rec: state, at: Date.now() })
+        else if (attempt < MAX_SPEC_READS) setTimeout(() => { this.fetchMissing(taskId, what, attempt + 1) }, FOLLOW_UP_MS).unref?.()
       })
   }
 }
