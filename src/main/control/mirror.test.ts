@@ -136,4 +136,38 @@ describe('Mirror.reconcile', () => {
     expect(specReads).toBe(3) // found: never read again
     mirror.stop()
   })
+
+  it('re-reads an open task the gossip went quiet on, and ever more rarely while nothing changes', async () => {
+    vi.useFakeTimers()
+    const { store } = fakeStore([])
+    const statuses: string[] = []
+    ;(store as unknown as { applyState: (s: TaskState) => Promise<boolean> }).applyState = async (s) => { statuses.push(`${s.taskId}:${s.status}`); return true }
+    const rec = (taskId: string, status: string, seq: number): OpenedRecord => ({
+      parsed: { kind: 'task-state', id: taskId }, sigHash: `${taskId}-${seq}`,
+      value: { taskId, status, epoch: status === 'queued' ? 0 : 1, seq, ttlMs: 2000 }
+    } as unknown as OpenedRecord)
+    const reads: Record<string, number> = { done: 0, waiting: 0 }
+    const mirror = new Mirror({
+      store,
+      knownTaskIds: async () => [],
+      // 'done' finished while this peer heard only its lease; 'waiting' really stays queued.
+      readTask: async (id, withSpec) => {
+        reads[id]!++
+        return { state: id === 'done' ? rec('done', 'succeeded', 2) as OpenedRecord<'task-state'> : rec('waiting', 'queued', 0) as OpenedRecord<'task-state'>, spec: withSpec ? {} as TaskSpec : undefined }
+      }
+    })
+    mirror.onRecord(rec('done', 'leased', 0))
+    mirror.onRecord(rec('waiting', 'queued', 0))
+    await vi.advanceTimersByTimeAsync(2500)
+    expect(statuses).not.toContain('done:succeeded') // 1.5 ttl not yet over: heartbeats may still come
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(statuses).toContain('done:succeeded')
+    const doneReads = reads.done!
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(reads.done).toBe(doneReads) // finished: never read for silence again
+    // One read for its spec, then for silence 3 s, 6, 12, 24 and 48 s after the previous: 6 reads in two minutes, not 40.
+    expect(reads.waiting).toBe(6)
+    expect(mirror.silentRepairs).toBe(1)
+    mirror.stop()
+  })
 })

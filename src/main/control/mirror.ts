@@ -1,7 +1,7 @@
 // Mirrors what the peer sees into the database: every better record (spec, state, node meta) is
 // queued and written in order; while the database is away the queue is bounded, and what falls
 // out of it is caught up by reconciling open tasks against the DHT once the database is back.
-import type { NodeMeta, TaskSpec, TaskState } from '../../shared/index.js'
+import { isTerminal, type NodeMeta, type TaskSpec, type TaskState } from '../../shared/index.js'
 import type { OpenedRecord } from '../records/index.js'
 import type { ControlStore } from './control-store.js'
 
@@ -25,6 +25,15 @@ const FOLLOW_UP_MS = 3000
 const MAX_FOLLOW_UPS = 20
 /** Reads of a missing spec or state (FOLLOW_UP_MS apart: a minute) before leaving it to the next reconcile. */
 const MAX_SPEC_READS = 20
+/** How often open tasks are checked for silence, and how many silent ones are read at once. */
+const SILENCE_CHECK_MS = 1000
+const SILENCE_READS = 16
+/** A silent task is read after 1.5 ttl (3+ heartbeats missed), then ever more rarely while nothing changes (at most every 2^6 × 1.5 ttl). */
+const SILENCE_FACTOR = 1.5
+const MAX_SILENCE_DOUBLINGS = 6
+
+/** What the mirror last heard of an open task, to notice when the gossip went quiet on it. */
+interface Heard { epoch: number, seq: number, ttlMs: number, due: number, quietReads: number }
 
 export class Mirror {
   private queue: Item[] = []
@@ -57,6 +66,13 @@ export class Mirror {
   dropped = 0
   /** When the last reconcile finished (this peer's clock, ms); null before the first. */
   lastReconcileAt: number | null = null
+  /** Open tasks and when to read them again if no record comes (see `checkSilence`). */
+  private readonly heard = new Map<string, Heard>()
+  private silenceTimer: ReturnType<typeof setInterval> | undefined
+  private silentInFlight = 0
+  /** Reads made because a task went quiet, and how many of them found a record we had missed. */
+  silentReads = 0
+  silentRepairs = 0
 
   constructor (private readonly c: MirrorInit) {
     this.maxQueue = c.maxQueue ?? 50_000
@@ -106,7 +122,7 @@ export class Mirror {
         // records that would fetch it, and its row would keep no image for good.
         if (state === undefined || (withSpec && spec === undefined)) unread++
         else if (await this.c.store.applyState(state.value as TaskState, state.sigHash, Date.now())) n++
-        if (state !== undefined) this.states.add(taskId)
+        if (state !== undefined) { this.states.add(taskId); this.hear(state.value as TaskState) }
       }
     }
     await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, ids.length) }, worker))
@@ -133,6 +149,7 @@ export class Mirror {
 
   stop (): void {
     this.stopped = true
+    clearInterval(this.silenceTimer)
     clearTimeout(this.retryTimer)
     clearTimeout(this.followUpTimer)
   }
@@ -196,9 +213,59 @@ export class Mirror {
       // later (or missed it) reads it from the DHT rather than keeping a row without image.
       const taskId = item.rec.parsed.id
       this.states.add(taskId)
+      this.hear(item.rec.value as TaskState)
       if (!this.specs.has(taskId)) this.fetchMissing(taskId, 'spec')
     } else {
       await this.c.store.applyNodeMeta(item.rec.value as NodeMeta, item.rec.sigHash, item.at)
+    }
+  }
+
+  /** Notes the latest state of a task: an open one is watched for silence, a finished one no more. */
+  private hear (s: TaskState): void {
+    if (isTerminal(s.status)) { this.heard.delete(s.taskId); return }
+    const last = this.heard.get(s.taskId)
+    if (last !== undefined && (last.epoch > s.epoch || (last.epoch === s.epoch && last.seq > s.seq))) return
+    this.heard.set(s.taskId, { epoch: s.epoch, seq: s.seq, ttlMs: s.ttlMs, due: Date.now() + s.ttlMs * SILENCE_FACTOR, quietReads: 0 })
+    if (this.silenceTimer === undefined && !this.stopped) {
+      this.silenceTimer = setInterval(() => { this.checkSilence() }, SILENCE_CHECK_MS)
+      this.silenceTimer.unref?.()
+    }
+  }
+
+  /**
+   * Reads open tasks nothing was heard of for 1.5 ttl. A holder heartbeats every ttl/3 and every
+   * transition is gossiped, so that silence means this peer missed messages (measured: a control
+   * peer that had just joined kept a task 'leased' while it had succeeded, its gossip mesh not yet
+   * formed), or the holder died and the re-lease went unheard too. Without this the row waited for
+   * the next periodic reconcile. A read that finds nothing newer waits twice as long next time, so
+   * tasks that stay queued for hours cost little.
+   */
+  private checkSilence (): void {
+    if (this.stopped) return
+    const now = Date.now()
+    for (const [taskId, h] of this.heard) {
+      if (this.silentInFlight >= SILENCE_READS) return
+      const key = `silent ${taskId}`
+      if (h.due > now || this.fetching.has(key)) continue
+      this.fetching.add(key)
+      this.silentInFlight++
+      this.silentReads++
+      void this.c.readTask(taskId, false)
+        .then(found => found.state, () => undefined)
+        .then(found => {
+          this.fetching.delete(key)
+          this.silentInFlight--
+          const cur = this.heard.get(taskId)
+          if (cur === undefined) return // finished meanwhile
+          const v = found?.value as TaskState | undefined
+          if (found !== undefined && v !== undefined && (v.epoch > cur.epoch || (v.epoch === cur.epoch && v.seq > cur.seq))) {
+            this.silentRepairs++
+            this.push({ kind: 'state', rec: found, at: Date.now() })
+          } else {
+            cur.quietReads++
+            cur.due = Date.now() + cur.ttlMs * SILENCE_FACTOR * 2 ** Math.min(cur.quietReads, MAX_SILENCE_DOUBLINGS)
+          }
+        })
     }
   }
 
