@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import type { ExecResult, TaskRun } from '../../src/main/executor/index.js'
 import type { TaskSpec } from '../../src/shared/index.js'
+import { SPARE_KEEPER } from '../../src/main/executor/docker/output-keeper.js'
+import { waitFor } from '../helpers/cluster.js'
 import { docker, readSetup, taskSpec } from '../helpers/docker.js'
 
 const setup = readSetup()
@@ -35,11 +37,14 @@ async function digest (dir: string): Promise<string[]> {
   return lines.sort()
 }
 
-function containersOf (filter: string): string[] {
-  const r = docker(['ps', '-aq', '--filter', filter])
+function containersOf (...filters: string[]): string[] {
+  const r = docker(['ps', '-aq', ...filters.flatMap(f => ['--filter', f])])
   expect(r.status, r.stderr).toBe(0)
   return r.stdout.split('\n').filter(Boolean)
 }
+
+/** This test's spare keepers (keeper-pool.ts). */
+const spareKeepers = (): string[] => containersOf(`label=mcloud.owner=${OWNER}`, `label=mcloud.task=${SPARE_KEEPER}`)
 
 function volumesOf (owner: string): string[] {
   const r = docker(['volume', 'ls', '-q', '--filter', `label=mcloud.owner=${owner}`])
@@ -74,15 +79,44 @@ describe.skipIf(noDocker)('task data through the Docker executor', () => {
     await executor.start()
   })
   afterEach(async () => {
-    // the task's container, its keeper and the /output volume are all gone, and so is the work dir
-    expect(containersOf(`label=mcloud.owner=${OWNER}`)).toEqual([])
-    expect(volumesOf(OWNER)).toEqual([])
+    // the task's container, its keeper and the /output volume are all gone, and so is the work dir;
+    // what is left is spare keepers made for the next tasks, each with its own (empty) volume
+    const spares = spareKeepers()
+    expect(containersOf(`label=mcloud.owner=${OWNER}`).filter(id => !spares.includes(id))).toEqual([])
+    expect(spares.length).toBeLessThanOrEqual(4)
+    expect(volumesOf(OWNER)).toHaveLength(spares.length)
     expect(await readdir(workRoot)).toEqual([])
   })
   afterAll(async () => {
     await executor?.stop()
-    for (const id of containersOf(`label=mcloud.owner=${OWNER}`)) docker(['rm', '-fv', id])
+    // stopping the executor removed its spares: nothing of it is left on the engine
+    const left = containersOf(`label=mcloud.owner=${OWNER}`)
+    for (const id of left) docker(['rm', '-fv', id])
+    expect(left).toEqual([])
+    expect(volumesOf(OWNER)).toEqual([])
     if (workRoot !== undefined) await rm(workRoot, { recursive: true, force: true })
+  })
+
+  it('takes a spare keeper made ahead of time, empty, so a task\'s /output never holds another task\'s files', async () => {
+    const first = await exec(spec(sh('echo one > /output/mine; ls /output')))
+    expect(first).toMatchObject({ exitCode: 0, error: null })
+    // the spare made after that run is ready and running before the next run takes it
+    await waitFor('a spare keeper', () => spareKeepers().length > 0)
+    const before = executor.keeperStats.hits
+    const second = await exec(spec(sh('ls -A /output | wc -l; echo two > /output/mine')))
+    expect(second).toMatchObject({ exitCode: 0, error: null })
+    expect(executor.keeperStats.hits).toBe(before + 1)
+    expect(second.logs.stdout).toEqual(['0'])
+    expect(second.stored).toEqual([`mine: ${createHash('sha256').update('two\n').digest('hex')}`])
+  })
+
+  it('a spare removed behind its back is not handed out: the run makes its own keeper', async () => {
+    await exec(spec(sh('true')))
+    await waitFor('a spare keeper', () => spareKeepers().length > 0)
+    for (const id of spareKeepers()) docker(['rm', '-fv', id])
+    const r = await exec(spec(sh('echo ok > /output/x')))
+    expect(r).toMatchObject({ exitCode: 0, error: null })
+    expect(r.stored).toEqual([`x: ${createHash('sha256').update('ok\n').digest('hex')}`])
   })
 
   it('copies /output out byte for byte (files, a sub-folder, a file of several MB) and reports its CID', async () => {

@@ -16,6 +16,7 @@ import { demuxAttach } from './attach-demux.js'
 import { exitError } from './exit-reason.js'
 import { ensureImage, statusCode } from './image.js'
 import { LogLineWriter } from './log-lines.js'
+import type { KeeperPool } from './keeper-pool.js'
 import { PauseControl } from './pause-control.js'
 import { containerOptions, effectiveLimits, outputMount, runLabels, wantsNetwork, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
 
@@ -57,6 +58,10 @@ export class DockerExecutor implements Executor {
   private availabilityCheck: Promise<boolean> | undefined
   /** The keeper image, imported once per executor (on the first run whose outputs are kept). */
   private keeperImage: Promise<string> | undefined
+  /** Keepers made ahead of time (keeper-pool.ts), made on the first run whose outputs are kept. */
+  private keepers: KeeperPool | undefined
+  /** Keepers taken by runs in progress, so orphan clean-up leaves them alone. */
+  private readonly keepersInUse = new Set<string>()
   private started = false
 
   constructor (init: DockerExecutorInit = {}) {
@@ -98,6 +103,14 @@ export class DockerExecutor implements Executor {
     const runs = [...this.active]
     for (const r of runs) r.controller.abort('executor stopped')
     await Promise.allSettled(runs.map(async r => await r.done))
+    const keepers = this.keepers
+    this.keepers = undefined
+    await keepers?.stop()
+  }
+
+  /** Spare keepers ready, and how many takes found one (see keeper-pool.ts). */
+  get keeperStats (): { spares: number, hits: number, misses: number } {
+    return { spares: this.keepers?.spareIds.length ?? 0, hits: this.keepers?.hits ?? 0, misses: this.keepers?.misses ?? 0 }
   }
 
   async available (): Promise<boolean> {
@@ -117,9 +130,10 @@ export class DockerExecutor implements Executor {
     const label = [LABEL_TASK, ...(this.owner !== undefined ? [`${LABEL_OWNER}=${this.owner}`] : [])]
     const containers = await this.docker.listContainers({ all: true, filters: { label } })
     const busy = new Set([...this.active].map(r => r.key))
+    const keepers = new Set([...this.keepersInUse, ...this.keepers?.spareIds ?? []])
     let removed = 0
     for (const c of containers) {
-      if (busy.has(runKey(c.Labels[LABEL_TASK] ?? '', c.Labels[LABEL_EPOCH] ?? ''))) continue
+      if (busy.has(runKey(c.Labels[LABEL_TASK] ?? '', c.Labels[LABEL_EPOCH] ?? '')) || keepers.has(c.Id)) continue
       try {
         // v: its /output volume goes with it
         await this.docker.getContainer(c.Id).remove({ force: true, v: true, ...bounded() })
@@ -179,25 +193,19 @@ export class DockerExecutor implements Executor {
         if (failed !== undefined) return failed
       }
       if (run.storeOutput !== undefined) {
-        keeper = await this.createKeeper(run, policy)
+        keeper = await this.takeKeeper(policy)
+        this.keepersInUse.add(keeper.id)
         dirs.outputFrom = keeper.id
       }
       if (signal.aborted) return stopped(signal.reason)
       if (run.spec.network === true) system(wantsNetwork(run, policy) ? 'network: on (bridge)' : 'network: asked for but not allowed on this peer, running without')
-      // The keeper starts while the task's container is created (it only has to run before the
-      // task starts): the two calls overlap instead of adding up on every task's way to its slot.
-      const keeperUp = keeper?.start(bounded())
-      keeperUp?.catch(() => {})
       try {
         container = await this.docker.createContainer({ ...containerOptions(run, limits, dirs, policy), ...bounded() })
       } catch (err) {
         // the image vanished between the check and create
         if (statusCode(err) === 404) return imageNotFound(run.spec.image)
         throw err
-      } finally {
-        await keeperUp?.catch(() => {})
       }
-      await keeperUp
       const { end, ...outcome } = await this.supervise(container, run, signal, limits, pause)
       // outputs of a task that ended by itself, whatever its exit code (a failure's are for debugging)
       if (end === undefined || run.storeOutput === undefined) return outcome
@@ -212,18 +220,37 @@ export class DockerExecutor implements Executor {
           if (statusCode(err) !== 404) system(`could not remove container ${c.id.slice(0, 12)}: ${message(err)}`)
         })
       }
+      if (keeper !== undefined) this.keepersInUse.delete(keeper.id)
       await rm(dirs.root, { recursive: true, force: true }).catch(() => {})
     }
   }
 
-  /** Creates the container that holds the task's /output past its exit (output-keeper.ts); run() starts it and removes it. */
-  private async createKeeper (run: TaskRun, policy: { owner: string | undefined }): Promise<Dockerode.Container> {
-    // Loaded on first use (here and for the copy-out): runs that keep no outputs never load the tar
-    // code, and with it in the module graph a log flood's peak memory rose by ~50 MiB (log-flood test).
-    const { ensureKeeperImage, keeperOptions } = await import('./output-keeper.js')
-    this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
-    const labels = runLabels(run, policy)
-    return await this.docker.createContainer({ ...keeperOptions(await this.keeperImage, labels, outputMount(labels)), ...bounded() })
+  /** A started container holding a fresh /output for one task past its exit (output-keeper.ts): a spare if one is ready. run() removes it. */
+  private async takeKeeper (policy: { owner: string | undefined }): Promise<Dockerode.Container> {
+    if (this.keepers === undefined) {
+      // Loaded on first use (here and for the copy-out): runs that keep no outputs never load the tar
+      // code, and with it in the module graph a log flood's peak memory rose by ~50 MiB (log-flood test).
+      const [{ ensureKeeperImage, keeperOptions, SPARE_KEEPER }, { KeeperPool }] = await Promise.all([import('./output-keeper.js'), import('./keeper-pool.js')])
+      // Labelled as spares (no task yet): the orphan clean-up after a crash finds them by owner.
+      const labels = runLabels({ taskId: SPARE_KEEPER, epoch: 0 }, policy)
+      const make = async (): Promise<Dockerode.Container> => {
+        this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
+        const c = await this.docker.createContainer({ ...keeperOptions(await this.keeperImage, labels, outputMount(labels)), ...bounded() })
+        try {
+          await c.start(bounded())
+        } catch (err) {
+          await c.remove({ force: true, v: true, ...bounded() }).catch(() => {})
+          throw err
+        }
+        return c
+      }
+      this.keepers ??= new KeeperPool({
+        make,
+        remove: async c => { await c.remove({ force: true, v: true, ...bounded() }).catch(() => {}) },
+        alive: async c => await c.inspect(bounded()).then(i => i.State.Running, () => false)
+      })
+    }
+    return await this.keepers.take()
   }
 
   /** Copies the task's /output out and hands it to run.storeOutput; a refused output or a failed store fails the task. */

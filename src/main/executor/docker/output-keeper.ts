@@ -13,6 +13,8 @@ import { statusCode } from './image.js'
 /** The keeper image: a new version when the program in it changes. */
 export const KEEPER_IMAGE = 'mcloud/output-keeper:1'
 export const LABEL_ROLE = 'mcloud.role'
+/** The `mcloud.task` label of keepers, made before their task is known (keeper-pool.ts). */
+export const SPARE_KEEPER = 'spare-keeper'
 const KEEPER_PATH = '/keep'
 
 /** Machine code of `for (;;) pause()` per engine architecture (`docker version` Arch). */
