@@ -36,4 +36,19 @@ describe('a task submitted on one peer', () => {
       expect(best?.value.epoch).toBe(1)
     }
   })
+
+  it('a provider with every slot taken lends nothing more, in its own view and in the others\' (so they do not rank it first)', async () => {
+    const submitter = cluster.peers[0]!
+    const providers = cluster.peers.slice(1)
+    const free = async (): Promise<boolean> => (await submitter.peers()).filter(p => providers.some(q => q.peerId === p.peerId)).every(p => (p.meta?.lendableCpu ?? 0) > 0)
+    await waitFor('every provider to show room', free, 20_000)
+    // small tasks, as many as there are slots: CPU and memory never run out before the slots do
+    const slots = providers[0]!.lending.view().settings.maxTasks
+    const ids = await Promise.all(Array.from({ length: slots * providers.length }, async () => (await submitter.submitTask({ image: 'busybox', command: ['sh', '-c', 'sleep 6'], cpu: 0.1, memoryMb: 16 })).taskId))
+    const full = await waitFor('a provider with every slot taken', () => providers.find(p => p.scheduler!.runningCount === slots), 20_000)
+    expect(full.lending.view()).toMatchObject({ lendableCpu: 0, lendableMemMb: 0, claiming: true })
+    await waitFor('the submitter to see it full', async () => (await submitter.peers()).find(p => p.peerId === full.peerId)?.meta?.lendableCpu === 0, 5_000)
+    for (const id of ids) await submitter.cancelTask(id).catch(() => {})
+    await waitFor('its room to come back', async () => ((await submitter.peers()).find(p => p.peerId === full.peerId)?.meta?.lendableCpu ?? 0) > 0, 20_000)
+  })
 })

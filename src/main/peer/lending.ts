@@ -88,8 +88,11 @@ export class Lending implements Placement {
       cores: sample.cores,
       ownerCpuPct: Math.round(ownerCpuPct(sample, held.cpu)),
       availableMemMb: Math.floor(sample.availableMemMb),
-      lendableCpu: claiming ? free.cpu : 0,
-      lendableMemMb: claiming ? free.memoryMb : 0,
+      // Every slot taken lends nothing more: others rank providers by these (peer-directory.ts),
+      // and a full peer shown with room put itself ahead of the one with a free slot, which then
+      // waited a rank step (bench throughput: ~200 ms of each slot's refill).
+      lendableCpu: claiming && free.slots > 0 ? free.cpu : 0,
+      lendableMemMb: claiming && free.slots > 0 ? free.memoryMb : 0,
       heldCpu: held.cpu,
       heldMemMb: held.memoryMb,
       runningTasks: this.scheduler?.runningCount ?? 0,
