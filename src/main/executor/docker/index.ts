@@ -18,7 +18,7 @@ import { ensureImage, statusCode } from './image.js'
 import { LogLineWriter } from './log-lines.js'
 import type { KeeperPool } from './keeper-pool.js'
 import { PauseControl } from './pause-control.js'
-import { containerOptions, effectiveLimits, outputMount, runLabels, wantsNetwork, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
+import { containerOptions, effectiveLimits, wantsNetwork, type EffectiveLimits, type ExecutorLimits, type WorkDirs } from './sandbox.js'
 
 export type { ExecutorLimits } from './sandbox.js'
 
@@ -206,7 +206,8 @@ export class DockerExecutor implements Executor {
         if (statusCode(err) === 404) return imageNotFound(run.spec.image)
         throw err
       }
-      const { end, ...outcome } = await this.supervise(container, run, signal, limits, pause)
+      // the next task's keeper is made once this one runs, not beside its start
+      const { end, ...outcome } = await this.supervise(container, run, signal, limits, pause, () => { if (keeper !== undefined) this.keepers?.replenish() })
       // outputs of a task that ended by itself, whatever its exit code (a failure's are for debugging)
       if (end === undefined || run.storeOutput === undefined) return outcome
       return await this.keepOutput(keeper ?? container, run, dirs.root, outcome, signal)
@@ -230,25 +231,12 @@ export class DockerExecutor implements Executor {
     if (this.keepers === undefined) {
       // Loaded on first use (here and for the copy-out): runs that keep no outputs never load the tar
       // code, and with it in the module graph a log flood's peak memory rose by ~50 MiB (log-flood test).
-      const [{ ensureKeeperImage, keeperOptions, SPARE_KEEPER }, { KeeperPool }] = await Promise.all([import('./output-keeper.js'), import('./keeper-pool.js')])
-      // Labelled as spares (no task yet): the orphan clean-up after a crash finds them by owner.
-      const labels = runLabels({ taskId: SPARE_KEEPER, epoch: 0 }, policy)
-      const make = async (): Promise<Dockerode.Container> => {
+      const [{ ensureKeeperImage }, { dockerKeeperPool }] = await Promise.all([import('./output-keeper.js'), import('./keeper-pool.js')])
+      const image = async (): Promise<string> => {
         this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
-        const c = await this.docker.createContainer({ ...keeperOptions(await this.keeperImage, labels, outputMount(labels)), ...bounded() })
-        try {
-          await c.start(bounded())
-        } catch (err) {
-          await c.remove({ force: true, v: true, ...bounded() }).catch(() => {})
-          throw err
-        }
-        return c
+        return await this.keeperImage
       }
-      this.keepers ??= new KeeperPool({
-        make,
-        remove: async c => { await c.remove({ force: true, v: true, ...bounded() }).catch(() => {}) },
-        alive: async c => await c.inspect(bounded()).then(i => i.State.Running, () => false)
-      })
+      this.keepers ??= dockerKeeperPool(this.docker, image, policy.owner, bounded)
     }
     return await this.keepers.take()
   }
@@ -275,7 +263,7 @@ export class DockerExecutor implements Executor {
   }
 
   /** Starts the created container and follows it to its exit, a timeout or an abort. */
-  private async supervise (container: Dockerode.Container, run: TaskRun, signal: AbortSignal, limits: EffectiveLimits, pause: PauseControl): Promise<Supervised> {
+  private async supervise (container: Dockerode.Container, run: TaskRun, signal: AbortSignal, limits: EffectiveLimits, pause: PauseControl, started: () => void): Promise<Supervised> {
     // both registered before start: an exit or an early line cannot slip past us
     const { exited } = await registerExitWait(this.docker, container.id)
     const output = await container.attach({ stream: true, stdout: true, stderr: true }) as unknown as Readable
@@ -312,6 +300,7 @@ export class DockerExecutor implements Executor {
       if (cause !== undefined) await kill()
       // not awaited: a slow pause must not delay following the exit (it never rejects)
       else void pause.started(container, timer)
+      started()
       const status = await Promise.race([exited, gaveUp])
       run.onExited?.()
       await Promise.race([outputEnded, delay(LOG_DRAIN_TIMEOUT_MS)])
