@@ -13,6 +13,8 @@ export interface StartPeers {
   slots: number
   /** Peers this worker starts at once. */
   batchSize: number
+  /** Dials in flight at once among this worker's peers (0: only each peer's own bound). */
+  dialsPerProc: number
 }
 
 export type Request =

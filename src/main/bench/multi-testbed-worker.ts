@@ -7,12 +7,15 @@ import type { Connection } from '@libp2p/interface'
 import { isTerminal } from '../../shared/index.js'
 import { SimulatedSleepExecutor } from '../executor/index.js'
 import { createPeer, type Peer } from '../peer/index.js'
+import { Slots } from '../peer/slots.js'
 import { StaticSampler } from '../resources/index.js'
 import { MachineLoad } from './machine-load.js'
 import { routingTableSize, sample } from './testbed.js'
 import type { PeerEventLine, Request, StartedPeer, StartPeers, WorkerMeasure, WorkerMessage } from './multi-testbed-protocol.js'
 
 const peers = new Map<number, Peer>()
+/** The dial bound this worker's peers share (StartPeers.dialsPerProc). */
+let dialSlots: Slots | undefined
 const killed = new Set<number>()
 const outbox: PeerEventLine[] = []
 /** Terminal (task, holder, epoch, status) already forwarded: every peer reports every result. */
@@ -73,6 +76,7 @@ async function startOne (i: number, a: StartPeers): Promise<StartedPeer> {
   const peer = await createPeer({
     dataDir: join(a.root, `peer-${i}`), name: `scale-${i}`, listen: ['/ip4/127.0.0.1/tcp/0'], orgKeyFile: a.orgKeyFile,
     bootstrap: a.bootstrap, mdns: false, apiPort: null, leaseTtlMs: a.ttlMs, executor, slots: a.slots,
+    ...(a.dialsPerProc > 0 ? { dialSlots: (dialSlots ??= new Slots(a.dialsPerProc)) } : {}),
     // Simulated tasks use no CPU: each peer sees a quiet machine, so real load never throttles it.
     sampler: new StaticSampler({ cores: a.slots, availableMemMb: a.slots * 4096, totalMemMb: a.slots * 8192 })
   })

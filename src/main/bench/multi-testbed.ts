@@ -20,6 +20,8 @@ export interface MultiTestbedInit {
   slots: number
   /** Peers each worker starts at once. Default 5. */
   batchSize?: number
+  /** Dials in flight at once among one worker's peers; 0 for none but each peer's own. Default 0. */
+  dialsPerProc?: number
   /** Bootstrap peers every later peer dials first. Default min(4, peers). */
   bootstraps?: number
   /** Start-up (processes, peers and routing tables) must finish within this. */
@@ -143,7 +145,7 @@ export async function startMultiTestbed (init: MultiTestbedInit): Promise<MultiT
   try {
     await Promise.race([Promise.all(workers.map(async w => { await w.ready })), sleep(left()).then(() => { throw new Error('worker processes did not start in time') })])
     log(`  worker processes up (pids ${workers.map(w => w.child.pid).join(' ')})`)
-    const base = { root, orgKeyFile, ttlMs: init.ttlMs, slots: init.slots, batchSize: init.batchSize ?? 5 }
+    const base = { root, orgKeyFile, ttlMs: init.ttlMs, slots: init.slots, batchSize: init.batchSize ?? 5, dialsPerProc: init.dialsPerProc ?? 0 }
     const startOn = async (indexes: number[], bootstrap: string[]): Promise<void> => {
       const byWorker = new Map<Worker, number[]>()
       for (const i of indexes) byWorker.set(workerOf(i), [...byWorker.get(workerOf(i)) ?? [], i])

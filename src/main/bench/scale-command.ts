@@ -14,6 +14,7 @@ const OPTIONS = {
   agents: { type: 'string' },
   'tasks-per-agent': { type: 'string' },
   procs: { type: 'string' },
+  'dials-per-proc': { type: 'string' },
   submitters: { type: 'string' },
   slots: { type: 'string' },
   ttl: { type: 'string' },
@@ -28,6 +29,7 @@ const USAGE = `bench scale [flags]   N real peers in several processes run N × 
   --agents LIST            peer counts, comma list (default 50,100,200,500)
   --tasks-per-agent N      tasks submitted per agent (default 2)
   --procs N                worker processes hosting the peers (default 4)
+  --dials-per-proc N       dials in flight at once among one process's peers, 0 for no shared bound (default 0)
   --submitters N           peers that submit, round-robin (default 4)
   --slots N                tasks each peer runs at once (default 2)
   --ttl SECONDS            lease time-to-live (default 10)
@@ -81,6 +83,7 @@ export const scaleExperiment: Experiment = {
     const params = {
       tasksPerAgent: intFlag('scale', 'tasks-per-agent', v['tasks-per-agent'], 2, 1),
       procs: intFlag('scale', 'procs', v.procs, 4, 1),
+      dialsPerProc: intFlag('scale', 'dials-per-proc', v['dials-per-proc'], 0, 0),
       submitters: intFlag('scale', 'submitters', v.submitters, 4, 1),
       slots: intFlag('scale', 'slots', v.slots, 2, 1),
       ttlMs: numberFlag('scale', 'ttl', v.ttl, 10) * 1000,

@@ -24,6 +24,8 @@ export interface ScaleOptions {
   idleSec: number
   /** Every task must be terminal this long after the first submit. */
   deadlineSec: number
+  /** Dials in flight at once among one worker process's peers (0: only each peer's own bound of 2). */
+  dialsPerProc: number
 }
 
 /** One phase's cost, per peer and per process. */
@@ -109,7 +111,7 @@ export async function runScale (o: ScaleOptions, log: (line: string) => void = (
   let bed: MultiTestbed
   try {
     bed = await startMultiTestbed({
-      peers: o.agents, procs: o.procs, ttlMs: o.ttlMs, slots: o.slots, startTimeoutMs: o.startTimeoutMs,
+      peers: o.agents, procs: o.procs, ttlMs: o.ttlMs, slots: o.slots, startTimeoutMs: o.startTimeoutMs, dialsPerProc: o.dialsPerProc,
       onEvents: e => { obs.ingest(e) }, log
     })
   } catch (err) {

@@ -104,4 +104,37 @@ describe('PeerDialer', () => {
     await vi.advanceTimersByTimeAsync(10_000)
     expect(dialled).toEqual([])
   })
+
+  it('two dialers sharing a bound of one dial in flight take turns, and skip a member that connected meanwhile', async () => {
+    vi.useRealTimers()
+    const { Slots } = await import('../peer/slots.js')
+    const shared = new Slots(1)
+    let inFlight = 0
+    let most = 0
+    const make = async () => {
+      const self = await newPeer()
+      const fake = fakeNode(self)
+      fake.node.dial = (async (target: PeerId) => {
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise(resolve => setTimeout(resolve, 20))
+        inFlight--
+        fake.dialled.push(target.toString())
+        fake.connected.add(target.toString())
+      }) as unknown as MCLibp2p['dial']
+      const dialer = new PeerDialer(fake.node, { shared, concurrency: 2 })
+      dialer.start()
+      return { ...fake, dialer }
+    }
+    const [a, b] = await Promise.all([make(), make()])
+    const targets = await Promise.all([newPeer(), newPeer(), newPeer()])
+    for (const t of targets) { a.dialer.enqueue(t); b.dialer.enqueue(t) }
+    // b reaches the last target another way while it waits for its turn
+    b.connected.add(targets[2]!.toString())
+    await vi.waitFor(() => { expect(a.dialled.length + b.dialled.length).toBe(5) }, { timeout: 2000 })
+    expect(most).toBe(1)
+    expect(b.dialled).not.toContain(targets[2]!.toString())
+    a.dialer.stop()
+    b.dialer.stop()
+  })
 })

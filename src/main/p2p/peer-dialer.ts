@@ -18,6 +18,13 @@ export interface PeerDialerInit {
   concurrency?: number
   /** How long the member with the larger id waits for the other's dial before dialling itself. Default 5 s. */
   yieldMs?: number
+  /**
+   * A bound on dials shared with the other peers of this process. A desktop runs one peer and
+   * needs none; a testbed of many peers per process does: each peer's own bound of 2 still made
+   * 50 handshakes at once per worker of 25 peers, half of them cut off at the address limit and
+   * redone (bench scale, 100 agents). Default none.
+   */
+  shared?: { acquire: () => Promise<() => void> }
 }
 
 export class PeerDialer {
@@ -28,6 +35,7 @@ export class PeerDialer {
   private readonly maxPeers: number
   private readonly concurrency: number
   private readonly yieldMs: number
+  private readonly shared: PeerDialerInit['shared']
   private readonly deferred = new Set<ReturnType<typeof setTimeout>>()
   /** The addresses last stored per member (see rememberAddrs). */
   private readonly stored = new Map<string, string>()
@@ -37,6 +45,7 @@ export class PeerDialer {
     this.maxPeers = init.maxPeers ?? 100
     this.concurrency = init.concurrency ?? 2
     this.yieldMs = init.yieldMs ?? 5000
+    this.shared = init.shared
   }
 
   start (): void {
@@ -136,6 +145,17 @@ export class PeerDialer {
     return this.queued.size
   }
 
+  private async dialOne (peer: PeerId, addrs: Multiaddr[]): Promise<void> {
+    const release = await this.shared?.acquire()
+    try {
+      // connected meanwhile (the other side dialled while this one waited its turn)
+      if (this.stopped || this.node.getConnections(peer).length > 0) return
+      await this.node.dial(addrs.length > 0 ? addrs : peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS + 10_000) }).catch(() => {})
+    } finally {
+      release?.()
+    }
+  }
+
   private pump (): void {
     while (!this.stopped && this.inFlight < this.concurrency && this.queue.length > 0) {
       const { peer, addrs } = this.queue.shift()!
@@ -144,7 +164,7 @@ export class PeerDialer {
         continue
       }
       this.inFlight++
-      void this.node.dial(addrs.length > 0 ? addrs : peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS + 10_000) }).catch(() => {}).finally(() => {
+      void this.dialOne(peer, addrs).finally(() => {
         this.inFlight--
         this.queued.delete(peer.toString())
         this.pump()

@@ -25,6 +25,8 @@ export interface PeerConfig {
   mdns?: boolean
   /** Local API port; 0 picks a free one; null disables the API server. Default 0. */
   apiPort?: number | null
+  /** Dials in flight shared with the other peers of this process (testbeds only; see PeerDialerInit.shared). Default none. */
+  dialSlots?: { acquire: () => Promise<() => void> }
   /** Runs claimed tasks. Default none: the peer only submits and observes. */
   executor?: Executor
   /** Most tasks run at once (the owner's `maxTasks` setting, saved). Default: the saved setting, else one per core. */

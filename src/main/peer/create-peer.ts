@@ -97,7 +97,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     connectionGater: access.gater(config.connectionGater)
   })
   const peerId = node.peerId.toString()
-  const dialer = new PeerDialer(node)
+  const dialer = new PeerDialer(node, { shared: config.dialSlots })
   const bus = new PeerBus()
   const connectedPeers = (): number => membership.connectedIds().size
   // Every record that becomes the best known, however it arrived, flows to the tasks and peers views.
