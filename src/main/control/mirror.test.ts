@@ -170,4 +170,21 @@ describe('Mirror.reconcile', () => {
     expect(mirror.silentRepairs).toBe(1)
     mirror.stop()
   })
+
+  it('a reconcile that reads the same state again does not restart the silence back-off', async () => {
+    vi.useFakeTimers()
+    const { store } = fakeStore([])
+    let reads = 0
+    const queued = { parsed: { kind: 'task-state', id: 'q' }, sigHash: 'q-0', value: { taskId: 'q', status: 'queued', epoch: 0, seq: 0, ttlMs: 2000 } } as unknown as OpenedRecord
+    const mirror = new Mirror({
+      store,
+      knownTaskIds: async () => ['q'],
+      readTask: async (_id, withSpec) => { reads++; return { state: queued as OpenedRecord<'task-state'>, spec: withSpec ? {} as TaskSpec : undefined } }
+    })
+    mirror.onRecord(queued)
+    // a periodic reconcile every 10 s reads it anyway; silence reads come on top, ever more rarely
+    for (let t = 0; t < 12; t++) { await vi.advanceTimersByTimeAsync(10_000); await mirror.reconcile() }
+    expect(reads).toBeLessThanOrEqual(1 + 12 + 5)
+    mirror.stop()
+  })
 })

@@ -35,6 +35,9 @@ const MAX_SILENCE_DOUBLINGS = 6
 /** What the mirror last heard of an open task, to notice when the gossip went quiet on it. */
 interface Heard { epoch: number, seq: number, ttlMs: number, due: number, quietReads: number }
 
+/** Whether state `a` comes after what was heard as `b` (a later epoch, or a later seq in it). */
+const newer = (a: { epoch: number, seq: number }, b: { epoch: number, seq: number }): boolean => a.epoch > b.epoch || (a.epoch === b.epoch && a.seq > b.seq)
+
 export class Mirror {
   private queue: Item[] = []
   private draining = false
@@ -70,8 +73,7 @@ export class Mirror {
   private readonly heard = new Map<string, Heard>()
   private silenceTimer: ReturnType<typeof setInterval> | undefined
   private silentInFlight = 0
-  /** Reads made because a task went quiet, and how many of them found a record we had missed. */
-  silentReads = 0
+  /** Reads made because a task went quiet that found a record this peer had missed. */
   silentRepairs = 0
 
   constructor (private readonly c: MirrorInit) {
@@ -224,7 +226,8 @@ export class Mirror {
   private hear (s: TaskState): void {
     if (isTerminal(s.status)) { this.heard.delete(s.taskId); return }
     const last = this.heard.get(s.taskId)
-    if (last !== undefined && (last.epoch > s.epoch || (last.epoch === s.epoch && last.seq > s.seq))) return
+    // The same record again (a reconcile re-reads it) is no news: the silence's back-off stands.
+    if (last !== undefined && !newer(s, last)) return
     this.heard.set(s.taskId, { epoch: s.epoch, seq: s.seq, ttlMs: s.ttlMs, due: Date.now() + s.ttlMs * SILENCE_FACTOR, quietReads: 0 })
     if (this.silenceTimer === undefined && !this.stopped) {
       this.silenceTimer = setInterval(() => { this.checkSilence() }, SILENCE_CHECK_MS)
@@ -249,7 +252,6 @@ export class Mirror {
       if (h.due > now || this.fetching.has(key)) continue
       this.fetching.add(key)
       this.silentInFlight++
-      this.silentReads++
       void this.c.readTask(taskId, false)
         .then(found => found.state, () => undefined)
         .then(found => {
@@ -258,7 +260,7 @@ export class Mirror {
           const cur = this.heard.get(taskId)
           if (cur === undefined) return // finished meanwhile
           const v = found?.value as TaskState | undefined
-          if (found !== undefined && v !== undefined && (v.epoch > cur.epoch || (v.epoch === cur.epoch && v.seq > cur.seq))) {
+          if (found !== undefined && v !== undefined && newer(v, cur)) {
             this.silentRepairs++
             this.push({ kind: 'state', rec: found, at: Date.now() })
           } else {
