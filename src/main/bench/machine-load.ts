@@ -19,7 +19,8 @@ export interface TestbedLoad {
 
 const SAMPLE_MS = 1000
 
-function cpuTimes (): { busy: number, total: number } {
+/** The machine's CPU time so far, all cores: busy and in total (ms). */
+export function cpuTimes (): { busy: number, total: number } {
   let busy = 0
   let total = 0
   for (const c of cpus()) {

@@ -5,10 +5,11 @@
 // must equal A's. The plain copy streams A's file over a TCP socket into a file on B.
 import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { cpus, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createOrgKeyFile } from '../p2p/index.js'
 import { forkBenchWorker, stopBenchWorker } from './bench-worker.js'
+import { cpuTimes } from './machine-load.js'
 import { TRANSFER_PEER_ENV, TRANSFER_PEER_NODE_ARGS_ENV, type TransferPeerInit, type TransferPeerMessage, type TransferReply, type TransferRequest } from './transfer-protocol.js'
 
 export interface TransferOptions {
@@ -57,24 +58,13 @@ const STOP_GRACE_MS = 20_000
 
 const mbPerSec = (bytes: number, ms: number): number => Math.round(bytes / 1e6 / (ms / 1000) * 10) / 10
 
-function machineTimes (): { busy: number, total: number } {
-  let busy = 0
-  let total = 0
-  for (const { times: t } of cpus()) {
-    const all = t.user + t.nice + t.sys + t.idle + t.irq
-    total += all
-    busy += all - t.idle
-  }
-  return { busy, total }
-}
-
 /** Runs `fn` (a request to one peer) and reports both peers' CPU seconds and the machine's busy share meanwhile. */
 async function measureCpu<T> (a: PeerProcess, b: PeerProcess, fn: () => Promise<T>): Promise<{ result: T, cpu: PhaseCpu }> {
   const cpuOf = async (p: PeerProcess): Promise<number> => (await p.request({ op: 'cpu' })).cpuMs!
   const [a0, b0] = [await cpuOf(a), await cpuOf(b)]
-  const m0 = machineTimes()
+  const m0 = cpuTimes()
   const result = await fn()
-  const m1 = machineTimes()
+  const m1 = cpuTimes()
   const [a1, b1] = [await cpuOf(a), await cpuOf(b)]
   const sec = (ms: number): number => Math.round(ms / 10) / 100
   const total = m1.total - m0.total
