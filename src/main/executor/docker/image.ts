@@ -13,7 +13,7 @@ export function statusCode (err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined
 }
 
-async function isPresent (docker: Dockerode, image: string): Promise<boolean> {
+export async function isPresent (docker: Dockerode, image: string): Promise<boolean> {
   try {
     await docker.getImage(image).inspect()
     return true

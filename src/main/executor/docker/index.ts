@@ -56,8 +56,6 @@ export class DockerExecutor implements Executor {
   private readonly active = new Set<ActiveRun>()
   private availability: { value: boolean, at: number } | undefined
   private availabilityCheck: Promise<boolean> | undefined
-  /** The keeper image, imported once per executor (on the first run whose outputs are kept). */
-  private keeperImage: Promise<string> | undefined
   /** Keepers made ahead of time (keeper-pool.ts), made on the first run whose outputs are kept. */
   private keepers: KeeperPool | undefined
   /** Keepers taken by runs in progress, so orphan clean-up leaves them alone. */
@@ -108,9 +106,9 @@ export class DockerExecutor implements Executor {
     await keepers?.stop()
   }
 
-  /** Spare keepers ready, and how many takes found one (see keeper-pool.ts). */
-  get keeperStats (): { spares: number, hits: number, misses: number } {
-    return { spares: this.keepers?.spareIds.length ?? 0, hits: this.keepers?.hits ?? 0, misses: this.keepers?.misses ?? 0 }
+  /** How many runs found a spare keeper ready, and how many made their own (see keeper-pool.ts). */
+  get keeperStats (): { hits: number, misses: number } {
+    return { hits: this.keepers?.hits ?? 0, misses: this.keepers?.misses ?? 0 }
   }
 
   async available (): Promise<boolean> {
@@ -231,12 +229,8 @@ export class DockerExecutor implements Executor {
     if (this.keepers === undefined) {
       // Loaded on first use (here and for the copy-out): runs that keep no outputs never load the tar
       // code, and with it in the module graph a log flood's peak memory rose by ~50 MiB (log-flood test).
-      const [{ ensureKeeperImage }, { dockerKeeperPool }] = await Promise.all([import('./output-keeper.js'), import('./keeper-pool.js')])
-      const image = async (): Promise<string> => {
-        this.keeperImage ??= ensureKeeperImage(this.docker, bounded).catch((err: unknown) => { this.keeperImage = undefined; throw err })
-        return await this.keeperImage
-      }
-      this.keepers ??= dockerKeeperPool(this.docker, image, policy.owner, bounded)
+      const { dockerKeeperPool } = await import('./keeper-pool.js')
+      this.keepers ??= dockerKeeperPool(this.docker, policy.owner, bounded)
     }
     return await this.keepers.take()
   }

@@ -5,7 +5,7 @@
 // is made in the background once the task has started, so the pool grows to what runs at once (at most `max`). Spares are
 // removed after `idleMs` without a take, and at stop, so an idle desktop runs none.
 import type Dockerode from 'dockerode'
-import { keeperOptions, SPARE_KEEPER } from './output-keeper.js'
+import { ensureKeeperImage, keeperOptions, SPARE_KEEPER } from './output-keeper.js'
 import { outputMount, runLabels } from './sandbox.js'
 
 export interface KeeperPoolInit {
@@ -87,11 +87,14 @@ export class KeeperPool {
 }
 
 /** The pool of a Docker executor: keepers labelled as spares of `owner` (the orphan clean-up after a crash finds them). */
-export function dockerKeeperPool (docker: Dockerode, image: () => Promise<string>, owner: string | undefined, bounded: () => { abortSignal: AbortSignal }): KeeperPool {
+export function dockerKeeperPool (docker: Dockerode, owner: string | undefined, bounded: () => { abortSignal: AbortSignal }): KeeperPool {
   const labels = runLabels({ taskId: SPARE_KEEPER, epoch: 0 }, { owner })
+  // imported once per pool, on the first keeper; a failed import is tried again by the next
+  let image: Promise<string> | undefined
   return new KeeperPool({
     make: async () => {
-      const c = await docker.createContainer({ ...keeperOptions(await image(), labels, outputMount(labels)), ...bounded() })
+      image ??= ensureKeeperImage(docker, bounded).catch((err: unknown) => { image = undefined; throw err })
+      const c = await docker.createContainer({ ...keeperOptions(await image, labels, outputMount(labels)), ...bounded() })
       try {
         await c.start(bounded())
       } catch (err) {

@@ -8,11 +8,12 @@
 import { Readable } from 'node:stream'
 import type Dockerode from 'dockerode'
 import { pack } from 'tar-stream'
-import { statusCode } from './image.js'
+import { SANDBOX_USER } from './constants.js'
+import { isPresent } from './image.js'
 
 /** The keeper image: a new version when the program in it changes. */
 export const KEEPER_IMAGE = 'mcloud/output-keeper:1'
-export const LABEL_ROLE = 'mcloud.role'
+const LABEL_ROLE = 'mcloud.role'
 /** The `mcloud.task` label of keepers, made before their task is known (keeper-pool.ts). */
 export const SPARE_KEEPER = 'spare-keeper'
 const KEEPER_PATH = '/keep'
@@ -56,12 +57,7 @@ export function keeperProgram (arch: string): Buffer {
 
 /** Imports the keeper image unless the engine has it already. */
 export async function ensureKeeperImage (docker: Dockerode, callOptions: () => { abortSignal: AbortSignal }): Promise<string> {
-  try {
-    await docker.getImage(KEEPER_IMAGE).inspect()
-    return KEEPER_IMAGE
-  } catch (err) {
-    if (statusCode(err) !== 404) throw err
-  }
+  if (await isPresent(docker, KEEPER_IMAGE)) return KEEPER_IMAGE
   const { Arch } = await docker.version()
   const rootfs = pack()
   rootfs.entry({ name: KEEPER_PATH.slice(1), mode: 0o755, uid: 0, gid: 0 }, keeperProgram(Arch))
@@ -79,7 +75,7 @@ export function keeperOptions (image: string, labels: Record<string, string>, ou
   return {
     Image: image,
     Cmd: [KEEPER_PATH],
-    User: '65534:65534',
+    User: SANDBOX_USER,
     Labels: { ...labels, [LABEL_ROLE]: 'output-keeper' },
     NetworkDisabled: true,
     HostConfig: {
