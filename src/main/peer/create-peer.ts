@@ -18,7 +18,7 @@ import {
 } from '../p2p/index.js'
 import { dhtSelectors, dhtValidatorsFor, RecordStore, type OpenedRecord } from '../records/index.js'
 import { defaultSettings, SettingsStore, SystemSampler } from '../resources/index.js'
-import { Scheduler, TaskBook } from '../scheduler/index.js'
+import { isRunEnd, Scheduler, TaskBook } from '../scheduler/index.js'
 import { PeerBus, type PeerEvent } from './bus.js'
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LISTEN, VERSION, type PeerConfig } from './config.js'
 import { lockDataDir } from './data-dir.js'
@@ -163,11 +163,11 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
   // Task inputs and outputs (task-data.ts): its content store opens on first use, never before node.start().
   const contentDir = join(config.dataDir, 'content')
   const taskData = new TaskData({
-    store: async () => await createContentStore({ node, dir: contentDir, retainMs: config.data?.retainMs, log: (msg: string) => { console.warn(`mcloud: ${msg}`) } }),
+    store: async () => await createContentStore({ node, dir: contentDir, retainMs: config.data?.retainMs, log: warn }),
     contentDir, bus, outputsRoot: join(config.dataDir, 'outputs'), stallMs: config.data?.fetchStallMs,
     maxOutputBytes: () => { const mb = settings.get().maxTaskOutputMb; return mb === null || mb === undefined ? undefined : mb * 1024 * 1024 },
     task: async taskId => { await findTask(taskId); return tasks.view(taskId) },
-    log: msg => { console.warn(`mcloud: ${msg}`) }
+    log: warn
   })
   const scheduler = new Scheduler({
     book, leases, records, executor: config.executor, placement: lending, peerId, taskData: taskData.hooks(),
@@ -182,7 +182,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     },
     emit: (event) => {
       bus.emit(event)
-      if (event.type === 'lease:claimed' || event.type === 'lease:committed' || event.type === 'lease:fenced' || event.type === 'lease:released') {
+      if (event.type === 'lease:claimed' || isRunEnd(event)) {
         // Rankers only care whether this peer has room: gossip when that flips, not on every task.
         const room = hasRoom()
         if (room !== lastHasRoom) { lastHasRoom = room; announceMeta() }
@@ -204,7 +204,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
       if (!scheduler.heldLeases().some(l => l.taskId === taskId)) return
       await new Promise<void>(resolve => {
         const off = bus.on(e => {
-          if ((e.type === 'lease:committed' || e.type === 'lease:fenced' || e.type === 'lease:released') && e.taskId === taskId) { off(); resolve() }
+          if (isRunEnd(e) && e.taskId === taskId) { off(); resolve() }
         })
       })
     }
@@ -221,7 +221,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     postBurst: config.taskLimits?.postBurst,
     postPerMinute: config.taskLimits?.postPerMinute,
     indexFile: join(config.dataDir, OWN_INDEX_FILE),
-    warn: msg => { console.warn(`mcloud: ${msg}`) }
+    warn
   })
   await tasks.loadSavedIndex()
   onBetter = rec => {
@@ -336,11 +336,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     whyTask: async (taskId): Promise<WhyResponse> => {
       await findTask(taskId)
       const view = tasks.view(taskId)!
-      const others = node.getPeers()
-      const answers = [await explain(taskId), ...await Promise.all(others.map(async p => {
-        const id = p.toString()
-        return await why.ask(p, taskId, directory.meta(id)?.name ?? id.slice(-8))
-      }))]
+      const answers = await why.askAll(node.getPeers(), taskId, id => directory.meta(id)?.name ?? id.slice(-8))
       return { taskId, status: view.status, summary: summarisePlacement(view.status, answers, view), answers }
     },
     downloadOutputs: async (taskId, request) => await taskData.downloadRequest(taskId, request),
@@ -388,6 +384,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 const LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
 /** A starting peer keeps a gossip mesh this long whatever it knows: its first walk of the DHT (which finds the other members) comes a second after its first connection. */
 const NEWCOMER_MESH_MS = 15_000
+const warn = (msg: string): void => { console.warn(`mcloud: ${msg}`) }
 
 const API_EVENTS = new Set(['task:state', 'task:log', 'peer:connect', 'peer:disconnect', 'sharing:changed', 'transfer:progress'])
 const isApiEvent = (e: PeerEvent): e is ApiEvent => API_EVENTS.has(e.type)

@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import type { DownloadOutputsResponse, TaskInput, TaskSpec, TaskView } from '../../shared/index.js'
-import { downloadOutputsRequestSchema, taskIdString, taskInputsSchema } from '../../shared/index.js'
+import { downloadOutputsRequestSchema, isTerminal, taskIdString, taskInputsSchema } from '../../shared/index.js'
 import type { ContentStore, TransferProgress } from '../data/index.js'
-import type { TaskDataHooks } from '../scheduler/index.js'
+import { isRunEnd, type TaskDataHooks } from '../scheduler/index.js'
 import type { PeerBus } from './bus.js'
 import { ApiError } from './errors.js'
 
@@ -58,7 +58,7 @@ export class TaskData {
     if (this.c.contentDir !== undefined && existsSync(this.c.contentDir)) await this.store()
     this.off = this.c.bus.on(e => {
       if (e.type === 'task:state' && e.task.mine) this.onMyTaskState(e.task)
-      else if (e.type === 'lease:committed' || e.type === 'lease:fenced' || e.type === 'lease:released') this.runEnded(e.taskId)
+      else if (isRunEnd(e)) this.runEnded(e.taskId)
     })
   }
 
@@ -89,8 +89,8 @@ export class TaskData {
       if (inputs.some(x => x.name === name)) throw new ApiError('ValidationError', `${field}: a second input named "${name}" (each is /input/<name>)`, field)
       try {
         const store = await this.store()
+        // kept (not released) until the task ends: see onMyTaskState
         const added = await store.addPath(path)
-        store.retain(added.cid)
         inputs.push({ name, cid: added.cid, bytes: added.bytes })
       } catch (err) {
         throw new ApiError('ValidationError', `${field}: cannot read ${path}: ${(err as Error).message}`, field)
@@ -103,11 +103,10 @@ export class TaskData {
 
   /** My task reached its end: its inputs may go after the retention time; its outputs come here. */
   onMyTaskState (view: TaskView): void {
-    if (view.status !== 'succeeded' && view.status !== 'failed' && view.status !== 'cancelled') return
-    if (this.finished.has(view.taskId)) return
+    if (!isTerminal(view.status) || this.finished.has(view.taskId)) return
     this.finished.add(view.taskId)
-    if ((view.inputs ?? []).length > 0) void this.store().then(store => { for (const input of view.inputs ?? []) store.release(input.cid) }).catch(() => {})
-    if (view.resultCid !== null && !this.saved.has(view.taskId) && !this.downloads.has(view.taskId)) {
+    this.releaseLater((view.inputs ?? []).map(i => i.cid))
+    if (view.resultCid !== null && !this.saved.has(view.taskId)) {
       void this.downloadOutputs(view.taskId).catch(err => { this.c.log?.(`outputs of task ${view.taskId.slice(0, 12)} not fetched: ${(err as Error).message}`) })
     }
   }
@@ -138,7 +137,7 @@ export class TaskData {
   private async download (taskId: string, dir: string | undefined): Promise<DownloadOutputsResponse> {
     const view = await this.c.task(taskId)
     if (view === undefined) throw new ApiError('NotFoundError', `no task ${taskId}`)
-    if (view.status !== 'succeeded' && view.status !== 'failed' && view.status !== 'cancelled') throw new ApiError('ConflictError', `task ${taskId.slice(0, 12)} has not finished (${view.status})`)
+    if (!isTerminal(view.status)) throw new ApiError('ConflictError', `task ${taskId.slice(0, 12)} has not finished (${view.status})`)
     const cid = view.resultCid
     if (cid === null) throw new ApiError('NotFoundError', `task ${taskId.slice(0, 12)} left no outputs (its /output was empty)`)
     const progress = this.progress(taskId, 'outputs')
@@ -152,11 +151,12 @@ export class TaskData {
       await rm(partial, { recursive: true, force: true })
       await mkdir(partial, { recursive: true })
       const { bytes } = await store.exportTo(cid, partial, { name: null })
-      if (dir === undefined) await rm(target, { recursive: true, force: true })
-      else await mkdir(target, { recursive: true })
-      if (!existsSync(target)) await rename(partial, target)
-      else {
+      if (dir === undefined) {
+        await rm(target, { recursive: true, force: true })
+        await rename(partial, target)
+      } else {
         // a folder of the user's: the outputs go in beside what is there
+        await mkdir(target, { recursive: true })
         for (const entry of await readdir(partial)) {
           await rm(join(target, entry), { recursive: true, force: true })
           await rename(join(partial, entry), join(target, entry))
@@ -217,6 +217,12 @@ export class TaskData {
     const cids = this.held.get(taskId)
     if (cids === undefined) return
     this.held.delete(taskId)
+    this.releaseLater(cids)
+  }
+
+  /** Lets `cids` go after the retention time (the store opened if need be; nothing to do if it cannot open). */
+  private releaseLater (cids: string[]): void {
+    if (cids.length === 0) return
     void this.store().then(store => { for (const cid of cids) store.release(cid) }).catch(() => {})
   }
 

@@ -39,6 +39,12 @@ export class WhyService {
     }
   }
 
+  /** This peer's own answer, then each of `peers`' (asked at once), for the submitter's "why". */
+  async askAll (peers: PeerId[], taskId: string, nameOf: (peerId: string) => string): Promise<PlacementAnswer[]> {
+    const others = await Promise.all(peers.map(async p => await this.ask(p, taskId, nameOf(p.toString()))))
+    return [await this.explain(taskId), ...others]
+  }
+
   /** Asks one peer; a peer that fails, sends garbage or is slow yields a 'no-answer' answer. */
   async ask (peer: PeerId, taskId: string, fallbackName: string): Promise<PlacementAnswer> {
     const signal = AbortSignal.timeout(WHY_TIMEOUT_MS)

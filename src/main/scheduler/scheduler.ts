@@ -20,6 +20,10 @@ export type SchedulerEvent =
   | { type: 'task:exited', taskId: string, epoch: number }
   | { type: 'executor:log', taskId: string, epoch: number, stream: 'stdout' | 'stderr' | 'system', line: string }
 
+/** A run here ended: committed, fenced, or its lease handed back. */
+export const isRunEnd = <E extends { type: string }>(e: E): e is Extract<E, { type: 'lease:committed' | 'lease:fenced' | 'lease:released' }> =>
+  e.type === 'lease:committed' || e.type === 'lease:fenced' || e.type === 'lease:released'
+
 /** What this peer's running and claiming tasks hold. */
 export interface Held { cpu: number, memoryMb: number, tasks: number }
 /** What a task asks of its provider; image and run time are absent only in the "any free slot?" probe. */
