@@ -12,3 +12,8 @@ export function formatBytes (bytes: number): string {
   }
   return `${value.toFixed(1)} ${units[unit]!}`
 }
+
+/** A transfer's progress: "12.3 MB / 100.0 MB", or "12.3 MB / ?" while its size is unknown. */
+export function formatProgress (bytes: number, total: number | null): string {
+  return `${formatBytes(bytes)} / ${total === null ? '?' : formatBytes(total)}`
+}

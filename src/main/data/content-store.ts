@@ -24,8 +24,6 @@ export interface ContentStoreInit {
   dir: string
   /** How long released content is kept; default DEFAULT_RETAIN_MS (24 h). */
   retainMs?: number
-  /** How often released content is collected; default GC_INTERVAL_MS (10 min). */
-  gcIntervalMs?: number
   /** Blocks wanted at once by a fetch; default FETCH_CONCURRENCY. */
   fetchConcurrency?: number
   log?: (msg: string) => void
@@ -148,7 +146,8 @@ export async function createContentStore (init: ContentStoreInit): Promise<Conte
   const fetch: ContentStore['fetch'] = async (cidText, options = {}) => {
     const cid = parseCid(cidText)
     retention.retain(cidText)
-    if (await isPinned(cid)) return { bytes: await pinnedBytes(cid) }
+    const held = await pinnedBytes(cid)
+    if (held !== undefined) return { bytes: held }
     return await withBusy(async () => await fetchMissing(cid, cidText, options))
   }
 
@@ -206,8 +205,10 @@ export async function createContentStore (init: ContentStoreInit): Promise<Conte
       .catch((err: unknown) => { log(`content store: hinted peer ${id} not reachable: ${String(err)}`) })
   }
 
-  const pinnedBytes = async (cid: CID): Promise<number> => {
-    const pin = await helia.pins.get(cid)
+  /** The content bytes of a pinned DAG (its pin record read once); undefined when it is not pinned here. */
+  const pinnedBytes = async (cid: CID): Promise<number | undefined> => {
+    const pin = await helia.pins.get(cid).catch(() => undefined)
+    if (pin === undefined) return undefined
     const bytes = pin.metadata.bytes
     return typeof bytes === 'number' ? bytes : await walkDag(helia, cid, { concurrency, offline: true })
   }
@@ -301,7 +302,7 @@ export async function createContentStore (init: ContentStoreInit): Promise<Conte
 
   const timer = setInterval(() => {
     collectGarbage().catch((err: unknown) => { log(`content store: garbage collection failed: ${String(err)}`) })
-  }, init.gcIntervalMs ?? C.GC_INTERVAL_MS)
+  }, C.GC_INTERVAL_MS)
   timer.unref()
 
   let stopped: Promise<void> | null = null

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import type { DownloadOutputsResponse, TaskInput, TaskSpec, TaskView } from '../../shared/index.js'
-import { downloadOutputsRequestSchema, isTerminal, taskIdString, taskInputsSchema } from '../../shared/index.js'
+import { downloadOutputsRequestSchema, inputBytes, isTerminal, taskIdString, taskInputsSchema } from '../../shared/index.js'
 import type { ContentStore, TransferProgress } from '../data/index.js'
 import { isRunEnd, type TaskDataHooks } from '../scheduler/index.js'
 import type { PeerBus } from './bus.js'
@@ -182,7 +182,7 @@ export class TaskData {
         const store = await this.store()
         this.held.set(taskId, inputs.map(i => i.cid))
         for (const input of inputs) store.retain(input.cid)
-        const total = inputs.reduce((n, i) => n + i.bytes, 0)
+        const total = inputBytes(inputs)
         const progress = this.progress(taskId, 'inputs')
         let before = 0
         try {

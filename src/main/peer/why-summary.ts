@@ -1,5 +1,5 @@
 // Turns the peers' answers about one task into one plain sentence for `mcloud why` and the UI.
-import { formatDuration, isTerminal, type NotPlacedCode, type PlacementAnswer, type TaskStatus, type TaskView } from '../../shared/index.js'
+import { formatDuration, inputBytes, isTerminal, type NotPlacedCode, type PlacementAnswer, type TaskStatus, type TaskView } from '../../shared/index.js'
 import { formatMemory } from '../resources/index.js'
 
 /** Answers that mean "this peer could run it". */
@@ -16,7 +16,7 @@ const POLICY_SENTENCES: Partial<Record<NotPlacedCode, (task: TaskAsk | undefined
   'image-not-allowed': t => t?.image == null ? undefined : `no peer accepts image ${t.image}`,
   'network-not-allowed': () => 'no peer allows network access',
   'too-long': t => t?.timeoutSec == null ? undefined : `no peer accepts a task timeout of ${formatDuration(t.timeoutSec * 1000)}`,
-  'inputs-too-big': t => t?.inputs == null ? undefined : `no peer accepts ${formatMemory(t.inputs.reduce((n, i) => n + i.bytes, 0) / 2 ** 20)} of inputs`
+  'inputs-too-big': t => t?.inputs == null ? undefined : `no peer accepts ${formatMemory(inputBytes(t.inputs) / 2 ** 20)} of inputs`
 }
 
 export function summarisePlacement (status: TaskStatus, answers: PlacementAnswer[], task?: TaskAsk): string {

@@ -2,7 +2,7 @@
 // (its CPU, memory, run time and input data).
 // Unlike the lendable capacity these answers do not change with the load, so a task outside
 // them is never claimed by this peer, however long it waits.
-import type { SharingSettings } from '../../shared/index.js'
+import { inputBytes, type SharingSettings } from '../../shared/index.js'
 import { imageAllowed } from '../../shared/image-pattern.js'
 import { formatDuration } from '../../shared/time-format.js'
 import { formatCpu, formatMemory, type FitProblem, type ResourceRequest } from './capacity.js'
@@ -38,9 +38,9 @@ export function taskPolicyProblem (request: ResourceRequest, settings: SharingSe
     const [need, cap] = pair(request.timeoutSec, settings.maxTaskTimeSec, s => formatDuration(s * 1000), s => `${s} s`)
     return { code: 'too-long', message: `may run ${need} (its timeout); this peer runs one task for at most ${cap}` }
   }
-  const inputBytes = request.inputs?.reduce((n, i) => n + i.bytes, 0) ?? 0
-  if (settings.maxTaskInputMb !== null && inputBytes > settings.maxTaskInputMb * MIB) {
-    const [need, cap] = pair(inputBytes, settings.maxTaskInputMb * MIB, b => formatMemory(b / MIB), b => `${b} bytes`)
+  const inputs = inputBytes(request.inputs)
+  if (settings.maxTaskInputMb !== null && inputs > settings.maxTaskInputMb * MIB) {
+    const [need, cap] = pair(inputs, settings.maxTaskInputMb * MIB, b => formatMemory(b / MIB), b => `${b} bytes`)
     return { code: 'inputs-too-big', message: `its inputs (${need}) exceed this peer's limit of ${cap}` }
   }
   if (settings.maxTaskMemoryMb !== null && request.memoryMb > settings.maxTaskMemoryMb) {

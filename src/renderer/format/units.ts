@@ -8,7 +8,7 @@ export function formatMemory (mb: number): string {
   return `${trim(mb / 1024, 1)} GiB`
 }
 
-export { formatBytes } from '../../shared/byte-format.js'
+export { formatBytes, formatProgress } from '../../shared/byte-format.js'
 
 /** A number of cores without float dust: 1.5, 0.25. */
 export const formatCores = (cpu: number): string => trim(cpu, 2)

@@ -1,7 +1,7 @@
 // The "Sharing settings" form: text fields ↔ SharingSettings; Save sends only what changed.
 import { parseMemoryMb } from '../../shared/api.js'
 import { durationText, parseDurationSec } from '../../shared/duration.js'
-import { sharingUpdateSchema, type SharingSettings, type SharingUpdate } from '../../shared/sharing.js'
+import { sharingUpdateSchema, TASK_OUTPUT_VOLUME_MB, type SharingSettings, type SharingUpdate } from '../../shared/sharing.js'
 import { memoryText } from '../format/units.js'
 import { fieldErrorsFromIssues, parseNumberText, type FieldErrors, type FieldMap } from './field-errors.js'
 
@@ -99,7 +99,7 @@ export function validateSharingForm (values: SharingFormValues, current: Sharing
   if (taskInput === undefined) errors.maxTaskInput = 'maxTaskInputMb must be a size like 500m or 2g, or empty for no limit'
   else if (taskInput !== current.maxTaskInputMb) update.maxTaskInputMb = taskInput
   const taskOutput = optional(values.maxTaskOutput, parseMemoryMb)
-  if (taskOutput === undefined) errors.maxTaskOutput = 'maxTaskOutputMb must be a size like 64m, or empty for the 256 MiB /output'
+  if (taskOutput === undefined) errors.maxTaskOutput = `maxTaskOutputMb must be a size like 64m, or empty for the ${TASK_OUTPUT_VOLUME_MB} MiB /output`
   else if (taskOutput !== current.maxTaskOutputMb) update.maxTaskOutputMb = taskOutput
 
   const parsed = sharingUpdateSchema.safeParse(update)

@@ -1,7 +1,7 @@
 // Downloads of tasks' outputs, per task: what the peer's transfer:progress events say, and the
 // outcome of the user's "Download outputs". Pure: the store applies these.
 import type { ApiEvent, DownloadOutputsResponse } from '../../shared/api.js'
-import { formatBytes } from '../format/units.js'
+import { formatProgress } from '../format/units.js'
 
 export interface OutputsDownload {
   bytes: number
@@ -53,7 +53,7 @@ export const downloadFailed = (downloads: OutputsDownloads, taskId: string, erro
  */
 export function outputsLine (outputsDir: string | null, download: OutputsDownload | undefined): string | undefined {
   if (download?.active === true) {
-    return `Downloading outputs… ${formatBytes(download.bytes)} / ${download.total === null ? '?' : formatBytes(download.total)}`
+    return `Downloading outputs… ${formatProgress(download.bytes, download.total)}`
   }
   if (download?.savedDir != null) return `Saved to ${download.savedDir}`
   if (outputsDir !== null) return `Outputs saved to ${outputsDir}`

@@ -1,5 +1,5 @@
 // "Sharing settings": the owner's caps, idle policy and per-task policy. Saves only the fields that changed.
-import type { SharingSettings } from '../../shared/sharing.js'
+import { TASK_OUTPUT_VOLUME_MB, type SharingSettings } from '../../shared/sharing.js'
 import { CheckboxField, FormError, TextAreaField, TextField } from '../components/field.js'
 import { useSettingsForm } from '../components/use-settings-form.js'
 import { SHARING_FIELDS, sharingFormValues, validateSharingForm, type SharingFormValues } from '../forms/sharing-form.js'
@@ -23,7 +23,7 @@ const TASK_FIELDS: typeof TEXT_FIELDS = [
   { key: 'maxTaskMemory', label: 'Max memory per task', hint: 'e.g. 2g; empty: any task up to Max memory', type: 'text' },
   { key: 'maxTaskTime', label: 'Max run time per task', hint: 'e.g. 30m, 2h or 1d (the task\'s timeout); empty: no limit', type: 'text' },
   { key: 'maxTaskInput', label: 'Max input data per task', hint: 'e.g. 500m or 2g (all its inputs together); empty: no limit', type: 'text' },
-  { key: 'maxTaskOutput', label: 'Max output per task', hint: 'e.g. 64m; a task leaving more in /output fails; empty: 256 MiB', type: 'text' }
+  { key: 'maxTaskOutput', label: 'Max output per task', hint: `e.g. 64m; a task leaving more in /output fails; empty: ${TASK_OUTPUT_VOLUME_MB} MiB`, type: 'text' }
 ]
 
 export function SharingSettingsForm ({ settings }: { settings: SharingSettings }): React.JSX.Element {
