@@ -92,25 +92,21 @@ export function settingsFromFlags (v: Partial<Record<keyof typeof SHARING_OPTION
   const taskCpu = str('max-task-cpu')
   if (taskCpu !== undefined) u.maxTaskCpu = NO_CAP.has(taskCpu.trim()) ? null : parseNumberFlag('--max-task-cpu', taskCpu, 'a number of cores or none')
   const taskMem = str('max-task-mem')
-  if (taskMem !== undefined) {
-    const mb = NO_CAP.has(taskMem.trim()) ? null : parseMemoryMb(taskMem)
-    if (mb === undefined) throw new UsageError('--max-task-mem: expected a size like 512m or 4g, or none')
-    u.maxTaskMemoryMb = mb
-  }
+  if (taskMem !== undefined) u.maxTaskMemoryMb = parseSizeCap('--max-task-mem', taskMem, '512m or 4g')
   const taskTime = str('max-task-time')
   if (taskTime !== undefined) u.maxTaskTimeSec = parseTaskTime(taskTime)
   const taskInput = str('max-task-input')
-  if (taskInput !== undefined) u.maxTaskInputMb = parseDataCap('--max-task-input', taskInput)
+  if (taskInput !== undefined) u.maxTaskInputMb = parseSizeCap('--max-task-input', taskInput)
   const taskOutput = str('max-task-output')
-  if (taskOutput !== undefined) u.maxTaskOutputMb = parseDataCap('--max-task-output', taskOutput)
+  if (taskOutput !== undefined) u.maxTaskOutputMb = parseSizeCap('--max-task-output', taskOutput)
   return u
 }
 
 /** "500m", "2g" → whole MiB; null for none. The settings schema checks the range and names the field. */
-function parseDataCap (flag: string, text: string): number | null {
+function parseSizeCap (flag: string, text: string, example = '500m or 2g'): number | null {
   if (NO_CAP.has(text.trim())) return null
   const mb = parseMemoryMb(text)
-  if (mb === undefined) throw new UsageError(`${flag}: expected a size like 500m or 2g, or none`)
+  if (mb === undefined) throw new UsageError(`${flag}: expected a size like ${example}, or none`)
   return mb
 }
 
