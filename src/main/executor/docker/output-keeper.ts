@@ -10,6 +10,7 @@ import type Dockerode from 'dockerode'
 import { pack } from 'tar-stream'
 import { SANDBOX_USER } from './constants.js'
 import { isPresent } from './image.js'
+import { HARDENED_HOST_CONFIG } from './sandbox.js'
 
 /** The keeper image: a new version when the program in it changes. */
 export const KEEPER_IMAGE = 'mcloud/output-keeper:1'
@@ -80,17 +81,13 @@ export function keeperOptions (image: string, labels: Record<string, string>, ou
     NetworkDisabled: true,
     HostConfig: {
       NetworkMode: 'none',
-      ReadonlyRootfs: true,
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
+      ...HARDENED_HOST_CONFIG,
       // the task's pages in /output are charged to the task, which faults them in
       Memory: 16 * 1024 * 1024,
       MemorySwap: 16 * 1024 * 1024,
       PidsLimit: 4,
       NanoCpus: 100_000_000,
-      Mounts: [outputMount],
-      LogConfig: { Type: 'none', Config: {} },
-      RestartPolicy: { Name: 'no' }
+      Mounts: [outputMount]
     }
   }
 }

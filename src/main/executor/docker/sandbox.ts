@@ -65,6 +65,19 @@ export function outputMount (labels: Record<string, string>): Dockerode.MountSet
   }
 }
 
+/**
+ * What every container we create shares, the task's and its output keeper's: a read-only root,
+ * no capabilities, no privilege gain, no log kept on the daemon's disk (output reaches us through
+ * attach), never restarted.
+ */
+export const HARDENED_HOST_CONFIG = {
+  ReadonlyRootfs: true,
+  CapDrop: ['ALL'],
+  SecurityOpt: ['no-new-privileges'],
+  LogConfig: { Type: 'none', Config: {} },
+  RestartPolicy: { Name: 'no' }
+} as const satisfies Dockerode.HostConfig
+
 export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: WorkDirs, policy: SandboxPolicy): Dockerode.ContainerCreateOptions {
   const labels = runLabels(run, policy)
   const network = wantsNetwork(run, policy)
@@ -84,11 +97,9 @@ export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: W
     HostConfig: {
       // the default bridge: outbound access through the host's NAT, no published ports
       NetworkMode: network ? 'bridge' : 'none',
-      ReadonlyRootfs: true,
+      ...HARDENED_HOST_CONFIG,
       // every writable place is bounded: the root is read-only, /tmp and /output are sized tmpfs
       Tmpfs: { '/tmp': `rw,size=${TMP_SIZE_MB}m` },
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
       NanoCpus: Math.round(limits.cpu * 1e9),
       // equal to Memory: no swap on top, so the limit is what an OOM kill reports
       Memory: memoryBytes,
@@ -97,10 +108,7 @@ export function containerOptions (run: TaskRun, limits: EffectiveLimits, dirs: W
       // docker-init as PID 1 forwards SIGTERM (a shell as PID 1 ignores it)
       Init: true,
       Binds: [`${dirs.input}:/input:ro`],
-      ...(dirs.outputFrom === undefined ? { Mounts: [outputMount(labels)] } : { VolumesFrom: [`${dirs.outputFrom}:rw`] }),
-      // output reaches us through attach; nothing is kept on the daemon's disk
-      LogConfig: { Type: 'none', Config: {} },
-      RestartPolicy: { Name: 'no' }
+      ...(dirs.outputFrom === undefined ? { Mounts: [outputMount(labels)] } : { VolumesFrom: [`${dirs.outputFrom}:rw`] })
     }
   }
 }
