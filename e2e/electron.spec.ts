@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { API_INFO_FILE, API_METHODS, API_TOKEN_FILE, type ApiInfo, type MCloudApi } from '../src/shared/api.js'
 import { readSetup, TEST_IMAGE } from '../test/helpers/docker.js'
 import { waitFor } from '../test/helpers/cluster.js'
-import { screenshot } from './helpers/browser.js'
+import { failureName, reportFailure } from './helpers/browser.js'
 import { myTasks, showView, statusInUi, submitJob, taskRow } from './helpers/ui.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -73,11 +73,7 @@ describe.skipIf(reason !== null)('desktop app (Electron)', () => {
     await page.waitForLoadState('domcontentloaded')
   }, 120_000)
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return
-    await screenshot(page, `failed-electron-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => {})
-    if (errors.length > 0) console.error('page errors:\n' + errors.join('\n'))
-  })
+  afterEach(async (ctx) => { await reportFailure(ctx, [[page, failureName('electron', ctx)]], errors) })
 
   afterAll(async () => {
     // Quitting hands running tasks back and stops the peer (before-quit in power.ts).

@@ -3,7 +3,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_IMAGE } from '../test/helpers/docker.js'
-import { launchBrowser, openPage, screenshot } from './helpers/browser.js'
+import { failureName, launchBrowser, openPage, reportFailure, screenshot } from './helpers/browser.js'
 import { e2eReady, LENDER, startWebPeers, uiUrlOf, type WebPeers } from './helpers/peers.js'
 import { cellText, isRightUnder, jobField, jobForm, myTasks, newTaskId, showView, statusInUi, submitJob, taskRow } from './helpers/ui.js'
 
@@ -20,11 +20,7 @@ describe.skipIf(!e2eReady())('web UI: borrowing', () => {
     ;({ page, errors } = await openPage(browser, await uiUrlOf(peers.a)))
     await showView(page, 'Borrowing')
   })
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return
-    await screenshot(page, `failed-borrowing-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => {})
-    if (errors.length > 0) console.error('page errors:\n' + errors.join('\n'))
-  })
+  afterEach(async (ctx) => { await reportFailure(ctx, [[page, failureName('borrowing', ctx)]], errors) })
   afterAll(async () => {
     await browser?.close()
     await peers?.stop()

@@ -9,7 +9,7 @@ import { startControlPeer, type ControlPeer } from '../src/main/control/index.js
 import { DockerExecutor } from '../src/main/executor/docker/index.js'
 import { quietSampler, startCluster, waitFor, type Cluster } from '../test/helpers/cluster.js'
 import { TEST_IMAGE } from '../test/helpers/docker.js'
-import { launchBrowser, openPage, screenshot } from './helpers/browser.js'
+import { failureName, launchBrowser, openPage, reportFailure, screenshot } from './helpers/browser.js'
 import { e2eReady, removeContainers, uiUrlOf } from './helpers/peers.js'
 import { cellText } from './helpers/ui.js'
 
@@ -52,11 +52,7 @@ describe.skipIf(!e2eReady())('web UI: the control peer dashboard', () => {
     })).taskId
     ;({ page, errors } = await openPage(browser, await uiUrlOf(control.peer)))
   })
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return
-    await screenshot(page, `failed-dashboard-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => {})
-    if (errors.length > 0) console.error('page errors:\n' + errors.join('\n'))
-  })
+  afterEach(async (ctx) => { await reportFailure(ctx, [[page, failureName('dashboard', ctx)]], errors) })
   afterAll(async () => {
     await browser?.close()
     await control?.stop()

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_IMAGE } from '../test/helpers/docker.js'
-import { launchBrowser, openPage, screenshot } from './helpers/browser.js'
+import { failureName, launchBrowser, openPage, reportFailure, screenshot } from './helpers/browser.js'
 import { e2eReady, startWebPeers, uiUrlOf, type WebPeers } from './helpers/peers.js'
 import { isRightUnder, jobField, jobForm, newTaskId, showView, statusInUi, submitJob, taskRow } from './helpers/ui.js'
 
@@ -28,11 +28,7 @@ describe.skipIf(!e2eReady())('web UI: task inputs and outputs', () => {
     ;({ page, errors } = await openPage(browser, await uiUrlOf(peers.a)))
     await showView(page, 'Borrowing')
   })
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return
-    await screenshot(page, `failed-data-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => {})
-    if (errors.length > 0) console.error('page errors:\n' + errors.join('\n'))
-  })
+  afterEach(async (ctx) => { await reportFailure(ctx, [[page, failureName('data', ctx)]], errors) })
   afterAll(async () => {
     await browser?.close()
     await peers?.stop()

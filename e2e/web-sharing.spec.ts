@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../test/helpers/cluster.js'
 import { TEST_IMAGE } from '../test/helpers/docker.js'
-import { launchBrowser, openPage, screenshot } from './helpers/browser.js'
+import { launchBrowser, openPage, reportFailure, screenshot } from './helpers/browser.js'
 import { e2eReady, LENDER, startWebPeers, uiUrlOf, type WebPeers } from './helpers/peers.js'
 import { cellText, myTasks, newTaskId, showView, statusInUi, submitJob, taskRow } from './helpers/ui.js'
 
@@ -27,12 +27,7 @@ describe.skipIf(!e2eReady())('web UI: sharing switch', () => {
     pageB = b.page
     errors = () => [...a.errors, ...b.errors]
   })
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return
-    await screenshot(pageA, 'failed-sharing-A').catch(() => {})
-    await screenshot(pageB, 'failed-sharing-B').catch(() => {})
-    if (errors().length > 0) console.error('page errors:\n' + errors().join('\n'))
-  })
+  afterEach(async (ctx) => { await reportFailure(ctx, [[pageA, 'failed-sharing-A'], [pageB, 'failed-sharing-B']], errors) })
   afterAll(async () => {
     await browser?.close()
     await peers?.stop()

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Peer } from '../src/main/peer/index.js'
-import { launchBrowser, openPage, screenshot, isPng, type OpenedPage } from './helpers/browser.js'
+import { failureName, launchBrowser, openPage, reportFailure, screenshot, isPng, type OpenedPage } from './helpers/browser.js'
 import { BORROWER, e2eReady, LENDER, startWebPeers, uiUrlOf, type WebPeers } from './helpers/peers.js'
 import { showView, VIEWS, type View } from './helpers/ui.js'
 
@@ -39,10 +39,8 @@ describe.skipIf(!e2eReady())('web UI: views, token, ui-url', () => {
     [peers, browser] = await Promise.all([startWebPeers(OWNER), launchBrowser()])
   })
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return
     if (current === undefined) return
-    await screenshot(current.page, `failed-views-${ctx.task.name.replace(/\W+/g, '-')}`).catch(() => {})
-    if (current.errors.length > 0) console.error('page errors:\n' + current.errors.join('\n'))
+    await reportFailure(ctx, [[current.page, failureName('views', ctx)]], current.errors)
   })
   afterAll(async () => {
     await browser?.close()

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import type { TestContext } from 'vitest'
 import { readSetup } from '../../test/helpers/docker.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -52,6 +53,20 @@ export async function screenshot (page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS_DIR, `${name}.png`)
   await page.screenshot({ path, fullPage: true })
   return path
+}
+
+/** `failed-<what>-<the test's name>`: the name of a failed test's screenshot. */
+export const failureName = (what: string, ctx: TestContext): string => `failed-${what}-${ctx.task.name.replace(/\W+/g, '-')}`
+
+/**
+ * For an afterEach: when the test failed, a screenshot of each page (best effort) under its name,
+ * then the pages' errors on stderr (`errors` read after the screenshots).
+ */
+export async function reportFailure (ctx: TestContext, shots: Array<[Page, string]>, errors: string[] | (() => string[])): Promise<void> {
+  if (ctx.task.result?.state !== 'fail') return
+  for (const [page, name] of shots) await screenshot(page, name).catch(() => {})
+  const lines = typeof errors === 'function' ? errors() : errors
+  if (lines.length > 0) console.error('page errors:\n' + lines.join('\n'))
 }
 
 /** True when the file starts with the PNG signature and holds more than a blank image's bytes. */

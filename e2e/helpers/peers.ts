@@ -7,7 +7,7 @@ import { API_TOKEN_FILE } from '../../src/shared/api.js'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import type { Peer } from '../../src/main/peer/index.js'
 import { startCluster, type Cluster } from '../../test/helpers/cluster.js'
-import { docker, dockerAvailable } from '../../test/helpers/docker.js'
+import { containerIds, docker, dockerAvailable } from '../../test/helpers/docker.js'
 import { chromiumPath } from './browser.js'
 
 export const BORROWER = 'borrower-a'
@@ -44,7 +44,7 @@ export async function startWebPeers (owner: string): Promise<WebPeers> {
 }
 
 export function removeContainers (owner: string): void {
-  const ids = docker(['ps', '-aq', '--filter', `label=mcloud.owner=${owner}`]).stdout.trim().split('\n').filter(Boolean)
+  const ids = containerIds(`label=mcloud.owner=${owner}`)
   if (ids.length > 0) docker(['rm', '-f', ...ids])
 }
 

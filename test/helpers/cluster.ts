@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { createOrgKeyFile } from '../../src/main/p2p/index.js'
 import { createPeer, type Peer, type PeerConfig } from '../../src/main/peer/index.js'
 import { StaticSampler } from '../../src/main/resources/index.js'
+import { isTerminal, type TaskView } from '../../src/shared/index.js'
 
 /**
  * This machine's size with a quiet CPU: the load of other test files and of dockerd must not decide
@@ -64,4 +65,12 @@ export async function waitFor<T> (what: string, fn: () => T | undefined | false 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, everyMs))
   }
+}
+
+/** Waits until `peer` sees the task terminal (succeeded, failed, cancelled…), polling every `everyMs`; its view then. */
+export async function waitForEnd (peer: Peer, taskId: string, timeoutMs = 30_000, everyMs = 50): Promise<TaskView> {
+  return await waitFor('the task to end', async () => {
+    const t = await peer.getTask(taskId)
+    return isTerminal(t.status) ? t : undefined
+  }, timeoutMs, everyMs)
 }

@@ -42,6 +42,22 @@ export function docker(args: string[], timeoutMs = 60_000): DockerResult {
   return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
+/** Runs a docker listing (`ps -aq`, `volume ls -q`) with one `--filter` per filter: its result and the ids it printed. */
+export function listIds(list: string[], filters: string[]): DockerResult & { ids: string[] } {
+  const r = docker([...list, ...filters.flatMap((f) => ['--filter', f])]);
+  return { ...r, ids: r.stdout.trim().split('\n').filter(Boolean) };
+}
+
+/** Ids of the containers, running or not, matching every filter (`docker ps -aq --filter …`); [] when docker fails. */
+export function containerIds(...filters: string[]): string[] {
+  return listIds(['ps', '-aq'], filters).ids;
+}
+
+/** Names of the volumes matching every filter (`docker volume ls -q --filter …`); [] when docker fails. */
+export function volumeIds(...filters: string[]): string[] {
+  return listIds(['volume', 'ls', '-q'], filters).ids;
+}
+
 /** The host's address on Docker's default bridge: where a container with a network reaches the host. */
 export function bridgeGateway(): string {
   const configured = docker(['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}']).stdout.trim();

@@ -6,20 +6,16 @@ import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { BenchUsageError } from '../../src/main/bench/args.js'
 import { scaleExperiment, type ScaleSummary } from '../../src/main/bench/scale-command.js'
+import { alive, runBench } from '../helpers/bench.js'
 
 const bench = (args: string[]): ReturnType<typeof spawn> =>
   spawn(process.execPath, ['--import', 'tsx', 'src/main/bench/index.ts', 'scale', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] })
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true } catch { return false } }
 const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
 describe('bench scale (12 agents in 2 processes, 2 tasks each)', () => {
   it('runs every task once with no duplicate, reports the figures, writes the JSON and leaves no worker behind', async () => {
-    const child = bench(['--agents', '12', '--procs', '2', '--tasks-per-agent', '2', '--settle', '1', '--idle', '2', '--task-sec', '0.5', '--deadline', '50', '--start-timeout', '40'])
-    let out = ''
-    child.stdout!.on('data', (b: Buffer) => { out += b.toString() })
-    child.stderr!.on('data', (b: Buffer) => { out += b.toString() })
-    const code = await new Promise(resolve => child.on('exit', resolve))
+    const { code, out } = await runBench(['scale', '--agents', '12', '--procs', '2', '--tasks-per-agent', '2', '--settle', '1', '--idle', '2', '--task-sec', '0.5', '--deadline', '50', '--start-timeout', '40'])
     const lines = out.trim().split('\n')
     expect(code, out).toBe(0)
     const s = JSON.parse(lines[lines.length - 1]!) as ScaleSummary

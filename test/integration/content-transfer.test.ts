@@ -3,8 +3,7 @@
 // content nobody has, or of more than the caller allows, fails in bounded time with a clear reason;
 // released content goes after its retention; a member not connected to the holder finds it
 // through the root's provider record in our DHT.
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,15 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createContentStore, type ContentStore } from '../../src/main/data/index.js'
 import { newOrgKey, type MCLibp2p } from '../../src/main/p2p/index.js'
 import { waitFor } from '../helpers/cluster.js'
+import { sha256File } from '../helpers/files.js'
 import { startMember } from '../helpers/p2p-member.js'
 
 const MB = 1_000_000
-
-async function sha256File (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
 
 interface Member { node: MCLibp2p, store: ContentStore }
 

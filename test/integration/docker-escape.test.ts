@@ -12,9 +12,9 @@ import { OUTPUT_SIZE_MB, TMP_SIZE_MB } from '../../src/main/executor/docker/cons
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import { SPARE_KEEPER } from '../../src/main/executor/docker/output-keeper.js'
 import type { Peer } from '../../src/main/peer/index.js'
-import { isTerminal, type SubmitTaskRequest, type TaskView } from '../../src/shared/index.js'
-import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
-import { bridgeGateway, docker, dockerAvailable, TEST_IMAGE } from '../helpers/docker.js'
+import type { SubmitTaskRequest, TaskView } from '../../src/shared/index.js'
+import { startCluster, waitFor, waitForEnd, type Cluster } from '../helpers/cluster.js'
+import { bridgeGateway, containerIds, docker, dockerAvailable, TEST_IMAGE, volumeIds } from '../helpers/docker.js'
 
 const execFileAsync = promisify(execFile)
 const OWNER = `mcloud-escape-test-${process.pid}`
@@ -55,7 +55,7 @@ describe.skipIf(!dockerAvailable())('a malicious task cannot leave its sandbox, 
   }, 60_000)
   afterAll(async () => {
     await cluster?.stop()
-    const ids = docker(['ps', '-aq', '--filter', `label=mcloud.owner=${OWNER}`]).stdout.trim().split('\n').filter(Boolean)
+    const ids = containerIds(`label=mcloud.owner=${OWNER}`)
     if (ids.length > 0) docker(['rm', '-f', '-v', ...ids])
     docker(['rmi', '-f', SUID_IMAGE])
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
@@ -64,10 +64,7 @@ describe.skipIf(!dockerAvailable())('a malicious task cannot leave its sandbox, 
   /** Submits on peer 0, waits for the result peer 0 reports, and reads the provider's log of it. */
   async function runTask (script: string, over: Partial<SubmitTaskRequest> = {}): Promise<Outcome> {
     const { taskId } = await submitter().submitTask({ image: TEST_IMAGE, command: ['sh', '-c', script], memoryMb: 128, timeoutSec: 20, ...over })
-    const task = await waitFor('the task to end', async () => {
-      const t = await submitter().getTask(taskId)
-      return isTerminal(t.status) ? t : undefined
-    }, 40_000)
+    const task = await waitForEnd(submitter(), taskId, 40_000)
     const { lines } = await provider().taskLogs(taskId)
     const of = (stream: string): string[] => lines.filter(l => l.stream === stream).map(l => l.line)
     return { task, stdout: of('stdout'), stderr: of('stderr') }
@@ -165,9 +162,8 @@ describe.skipIf(!dockerAvailable())('a malicious task cannot leave its sandbox, 
     expect(r.task).toMatchObject({ status: 'succeeded', exitCode: 0, error: null })
     expect(r.stdout).toEqual(['still serving'])
     // only spare output keepers (empty, made for the next task; removed at stop) may stay, each with its volume
-    const list = (...args: string[]): string[] => docker(args).stdout.trim().split('\n').filter(Boolean)
-    const spares = (): string[] => list('ps', '-aq', '--filter', `label=mcloud.owner=${OWNER}`, '--filter', `label=mcloud.task=${SPARE_KEEPER}`)
-    await waitFor('no container of this test but spare keepers', () => list('ps', '-aq', '--filter', `label=mcloud.owner=${OWNER}`).every(id => spares().includes(id)), 10_000)
-    expect(list('volume', 'ls', '-q', '--filter', `label=mcloud.owner=${OWNER}`)).toHaveLength(spares().length)
+    const spares = (): string[] => containerIds(`label=mcloud.owner=${OWNER}`, `label=mcloud.task=${SPARE_KEEPER}`)
+    await waitFor('no container of this test but spare keepers', () => containerIds(`label=mcloud.owner=${OWNER}`).every(id => spares().includes(id)), 10_000)
+    expect(volumeIds(`label=mcloud.owner=${OWNER}`)).toHaveLength(spares().length)
   })
 })

@@ -11,7 +11,7 @@ import { PIDS_LIMIT } from '../../src/main/executor/docker/constants.js'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import type { ExecResult, TaskRun } from '../../src/main/executor/index.js'
 import type { TaskSpec } from '../../src/shared/index.js'
-import { bridgeGateway, docker, readSetup, TEST_IMAGE, taskSpec } from '../helpers/docker.js'
+import { bridgeGateway, docker, listIds, readSetup, TEST_IMAGE, taskSpec } from '../helpers/docker.js'
 
 const setup = readSetup()
 const noDocker = setup?.docker === false
@@ -51,9 +51,9 @@ function pausedState (taskId: string): boolean {
 }
 
 function leftoverContainers (): string[] {
-  const r = docker(['ps', '-aq', '--filter', `label=mcloud.owner=${OWNER}`])
+  const r = listIds(['ps', '-aq'], [`label=mcloud.owner=${OWNER}`])
   expect(r.status, r.stderr).toBe(0)
-  return r.stdout.split('\n').filter(Boolean)
+  return r.ids
 }
 
 describe.skipIf(noDocker)('DockerExecutor on the real engine', () => {

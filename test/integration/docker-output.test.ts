@@ -12,7 +12,7 @@ import type { ExecResult, TaskRun } from '../../src/main/executor/index.js'
 import type { TaskSpec } from '../../src/shared/index.js'
 import { SPARE_KEEPER } from '../../src/main/executor/docker/output-keeper.js'
 import { waitFor } from '../helpers/cluster.js'
-import { docker, readSetup, taskSpec } from '../helpers/docker.js'
+import { docker, listIds, readSetup, taskSpec } from '../helpers/docker.js'
 
 const setup = readSetup()
 const noDocker = setup?.docker === false
@@ -37,20 +37,19 @@ async function digest (dir: string): Promise<string[]> {
   return lines.sort()
 }
 
-function containersOf (...filters: string[]): string[] {
-  const r = docker(['ps', '-aq', ...filters.flatMap(f => ['--filter', f])])
+/** listIds, failing the test when docker itself fails (an empty list would pass). */
+function checkedIds (list: string[], filters: string[]): string[] {
+  const r = listIds(list, filters)
   expect(r.status, r.stderr).toBe(0)
-  return r.stdout.split('\n').filter(Boolean)
+  return r.ids
 }
+
+const containersOf = (...filters: string[]): string[] => checkedIds(['ps', '-aq'], filters)
 
 /** This test's spare keepers (keeper-pool.ts). */
 const spareKeepers = (): string[] => containersOf(`label=mcloud.owner=${OWNER}`, `label=mcloud.task=${SPARE_KEEPER}`)
 
-function volumesOf (owner: string): string[] {
-  const r = docker(['volume', 'ls', '-q', '--filter', `label=mcloud.owner=${owner}`])
-  expect(r.status, r.stderr).toBe(0)
-  return r.stdout.split('\n').filter(Boolean)
-}
+const volumesOf = (owner: string): string[] => checkedIds(['volume', 'ls', '-q'], [`label=mcloud.owner=${owner}`])
 
 describe.skipIf(noDocker)('task data through the Docker executor', () => {
   let workRoot: string

@@ -10,7 +10,7 @@ import { runCli } from '../../src/main/cli/run.js'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import type { Peer } from '../../src/main/peer/index.js'
 import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
-import { docker, dockerAvailable, TEST_IMAGE } from '../helpers/docker.js'
+import { containerIds, docker, dockerAvailable, TEST_IMAGE } from '../helpers/docker.js'
 
 const OWNER = 'mcloud-log-relay-test'
 const TTL_MS = 3000
@@ -57,7 +57,7 @@ describe.skipIf(!dockerAvailable())('live log relay (WS /api/tasks/:id/logs)', (
   afterAll(async () => {
     await cluster?.stop()
     for (const i of [2, 3]) {
-      const ids = docker(['ps', '-aq', '--filter', `label=mcloud.owner=${OWNER}-${i}`]).stdout.trim().split('\n').filter(Boolean)
+      const ids = containerIds(`label=mcloud.owner=${OWNER}-${i}`)
       if (ids.length > 0) docker(['rm', '-f', ...ids])
     }
   })

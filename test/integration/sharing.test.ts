@@ -7,7 +7,7 @@ import { runCli } from '../../src/main/cli/run.js'
 import type { Peer } from '../../src/main/peer/index.js'
 import { StaticSampler } from '../../src/main/resources/index.js'
 import { quietSampler, startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
-import { docker, dockerAvailable, TEST_IMAGE } from '../helpers/docker.js'
+import { containerIds, docker, dockerAvailable, TEST_IMAGE } from '../helpers/docker.js'
 
 const OWNER = 'mcloud-sharing-test'
 
@@ -43,7 +43,7 @@ describe.skipIf(!dockerAvailable())('sharing policy and placement', () => {
   afterAll(async () => {
     await cluster?.stop()
     for (const i of [1, 2]) {
-      const ids = docker(['ps', '-aq', '--filter', `label=mcloud.owner=${OWNER}-${i}`]).stdout.trim().split('\n').filter(Boolean)
+      const ids = containerIds(`label=mcloud.owner=${OWNER}-${i}`)
       if (ids.length > 0) docker(['rm', '-f', ...ids])
     }
   })

@@ -3,26 +3,19 @@
 // container; outputs come back to the submitter byte-identical, by themselves and on demand; with
 // the submitter gone, a re-claimed task gets its input from the provider that fetched it before;
 // an input nobody can serve fails the task with a clear error after a bounded wait.
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DockerExecutor } from '../../src/main/executor/docker/index.js'
 import { createPeer, type Peer } from '../../src/main/peer/index.js'
-import { isTerminal, type TaskView } from '../../src/shared/index.js'
-import { quietSampler, startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
-import { docker, dockerAvailable, TEST_IMAGE } from '../helpers/docker.js'
+import { quietSampler, startCluster, waitFor, waitForEnd, type Cluster } from '../helpers/cluster.js'
+import { containerIds, docker, dockerAvailable, TEST_IMAGE } from '../helpers/docker.js'
+import { sha256File } from '../helpers/files.js'
 
 const OWNER = `mcloud-data-test-${process.pid}`
 const MB = 1024 * 1024
-
-async function sha256File (file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
 
 describe.skipIf(!dockerAvailable())('task inputs and outputs between peers', () => {
   let cluster: Cluster
@@ -45,15 +38,10 @@ describe.skipIf(!dockerAvailable())('task inputs and outputs between peers', () 
   }, 60_000)
   afterAll(async () => {
     await cluster?.stop()
-    const ids = docker(['ps', '-aq', '--filter', `label=mcloud.owner=${OWNER}`]).stdout.trim().split('\n').filter(Boolean)
+    const ids = containerIds(`label=mcloud.owner=${OWNER}`)
     if (ids.length > 0) docker(['rm', '-f', '-v', ...ids])
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
-
-  const ended = async (peer: Peer, taskId: string, timeoutMs = 60_000): Promise<TaskView> => await waitFor('the task to end', async () => {
-    const t = await peer.getTask(taskId)
-    return isTerminal(t.status) ? t : undefined
-  }, timeoutMs, 200)
 
   it('mounts a 50 MB input byte-identical at /input and brings the outputs back byte-identical', async () => {
     const folder = path.join(dir, 'dataset')
@@ -72,7 +60,7 @@ describe.skipIf(!dockerAvailable())('task inputs and outputs between peers', () 
       { name: 'big.bin', cid: expect.stringMatching(/^b/), bytes: 50 * MB },
       { name: 'dataset', cid: expect.stringMatching(/^b/), bytes: 11 }
     ])
-    const task = await ended(submitter(), taskId)
+    const task = await waitForEnd(submitter(), taskId, 60_000, 200)
     expect(task).toMatchObject({ status: 'succeeded', holder: first().peerId, resultCid: expect.stringMatching(/^b/) })
     const out = (await first().taskLogs(taskId)).lines.filter(l => l.stream === 'stdout').map(l => l.line)
     expect(out).toEqual([`${bigHash}  /input/big.bin`, 'alpha', 'beta', 'write=1'])
@@ -136,7 +124,7 @@ describe.skipIf(!dockerAvailable())('task inputs and outputs between peers', () 
     await late.stop()
     const started = Date.now()
     await second().updateSharing({ mode: 'on' })
-    const task = await ended(second(), taskId, 60_000)
+    const task = await waitForEnd(second(), taskId, 60_000, 200)
     expect(task.status).toBe('failed')
     expect(task.error).toMatch(/^gave up after 1 attempts: input "gone\.bin" \(b[a-z2-7]+\): .*could not be fetched/)
     // one stall (3 s) and a re-claim, not a hang

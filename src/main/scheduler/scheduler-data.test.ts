@@ -1,37 +1,24 @@
 // The scheduler wires a run's data: the peer's TaskDataHooks reach the executor, and the CID of the
 // task's outputs reaches the committed result.
 import { afterEach, describe, expect, it } from 'vitest'
-import type { TaskSpec, TaskState } from '../../shared/index.js'
+import type { TaskSpec } from '../../shared/index.js'
 import type { Executor, ExecResult, TaskRun } from '../executor/index.js'
-import { Lease, type LeaseEngine, type Outcome } from '../lease/index.js'
-import type { RecordStore } from '../records/index.js'
-import { Scheduler, type SchedulerEvent, type TaskDataHooks } from './scheduler.js'
-import { TaskBook } from './task-book.js'
+import type { Lease, LeaseEngine, Outcome } from '../lease/index.js'
+import { claimOnce, runOnce as run, specOf, stopScheduler, TASK } from './fixtures.test-helper.js'
+import type { SchedulerEvent, TaskDataHooks } from './scheduler.js'
 
-const PEER = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
-const TASK = 'a'.repeat(64)
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
-const base: TaskSpec = {
-  v: 1, submitter: PEER, submitterName: 'me', image: 'busybox', command: ['true'], cpu: 1, memoryMb: 64,
-  timeoutSec: 10, env: {}, maxAttempts: 3, retryOnFailure: false, network: false, createdAt: 1, nonce: 'nonce-abc'
-}
-const queued: TaskState = {
-  v: 1, taskId: TASK, submitter: PEER, specHash: 'b'.repeat(64), status: 'queued', epoch: 0, holder: null, seq: 0,
-  attempts: 0, ttlMs: 3000, exitCode: null, error: null, resultCid: null, updatedAt: 1
-}
+const base: TaskSpec = specOf(['true'])
 
 /** A lease engine whose first claim wins and whose commit lands; `commits` and `releases` record what it was asked. */
 function fakeLeases (): { leases: LeaseEngine, commits: Outcome[], releases: string[] } {
   const commits: Outcome[] = []
   const releases: string[] = []
-  let claims = 0
   const leases = {
     heartbeatMs: 5,
     watcher: { isExpired: () => false },
     settled: () => true,
-    claim: async () => claims++ > 0
-      ? { kind: 'not-claimable', state: undefined }
-      : { kind: 'claimed', lease: new Lease({ ...queued, status: 'leased', epoch: 1, holder: PEER }, 0), previous: queued },
+    claim: claimOnce(),
     heartbeat: async () => true,
     commit: async (_lease: Lease, outcome: Outcome) => { commits.push(outcome); return true },
     release: async (_lease: Lease, reason: string) => { releases.push(reason) }
@@ -53,29 +40,12 @@ function fakeExecutor (result: Omit<ExecResult, 'durationMs'>, seen: TaskRun[]):
   }
 }
 
-let scheduler: Scheduler | undefined
-afterEach(async () => { await scheduler?.stop() })
+afterEach(stopScheduler)
+
+const ended = (events: SchedulerEvent[]): boolean => events.some(e => e.type === 'lease:committed' || e.type === 'lease:released' || e.type === 'lease:fenced')
 
 async function runOnce (spec: TaskSpec, executor: Executor, leases: LeaseEngine, taskData?: TaskDataHooks): Promise<SchedulerEvent[]> {
-  const book = new TaskBook()
-  book.setSpec(TASK, spec)
-  book.setState(queued)
-  const events: SchedulerEvent[] = []
-  scheduler = new Scheduler({
-    book,
-    leases,
-    records: {} as unknown as RecordStore,
-    executor,
-    emit: e => { events.push(e) },
-    placement: { claiming: () => true, problem: () => null, backoffMs: () => 0 },
-    peerId: PEER,
-    availableProviders: () => [PEER],
-    ...(taskData === undefined ? {} : { taskData })
-  }, { tickMs: 10, claimJitterMs: 0 })
-  scheduler.start()
-  const ended = (): boolean => events.some(e => e.type === 'lease:committed' || e.type === 'lease:released' || e.type === 'lease:fenced')
-  for (let i = 0; i < 1000 && !ended(); i++) await new Promise(resolve => setTimeout(resolve, 10))
-  return events
+  return await run({ spec, executor, leases, done: ended, ...(taskData === undefined ? {} : { taskData }) })
 }
 
 function hooks (calls: string[], maxOutputBytes?: number): TaskDataHooks {
