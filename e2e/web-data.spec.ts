@@ -1,7 +1,9 @@
 // Task data in the browser against real peers and Docker: A (no executor) submits a job that reads
 // a file of A's machine, B runs it; A's panel lists the input, downloads what the task left in
-// /output and says where it saved it. A relative path is refused under its field.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+// /output and says where it saved it. A relative path is refused under its field. B's own page
+// shows the input arriving for the task it runs.
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
@@ -77,5 +79,41 @@ describe.skipIf(!e2eReady())('web UI: task inputs and outputs', () => {
     // Downloading again is allowed (the button stays).
     expect(await download.isEnabled()).toBe(true)
     await screenshot(page, 'web-A-task-outputs-saved')
+  })
+
+  it('B\'s "Tasks running here" shows the input arriving, and drops the line when the task is cancelled', async () => {
+    // Half of the input's blocks vanish from A (its only holder) before B may claim: B's fetch then
+    // holds at the half for its stall time, so the page can be read at leisure.
+    const SIZE = 24 * 2 ** 20
+    await writeFile(join(files, 'big.bin'), randomBytes(SIZE))
+    await peers.b.updateSharing({ mode: 'paused' })
+    const { taskId } = await peers.a.submitTask({ image: TEST_IMAGE, command: ['sh', '-c', 'wc -c /input/big.bin'], inputPaths: [join(files, 'big.bin')] })
+    const blocksDir = join((await peers.a.status()).dataDir, 'content', 'blocks')
+    const leaves: string[] = []
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, e.name)
+        if (e.isDirectory()) await walk(path)
+        else if ((await stat(path)).size === 2 ** 20) leaves.push(path)
+      }
+    }
+    await walk(blocksDir)
+    expect(leaves.length).toBe(SIZE / 2 ** 20)
+    for (const leaf of leaves.slice(0, leaves.length / 2)) await rm(leaf)
+
+    const { page: pageB, errors: errorsB } = await openPage(browser, await uiUrlOf(peers.b))
+    try {
+      await showView(pageB, 'Lending')
+      await peers.b.updateSharing({ mode: 'on' })
+      const line = pageB.getByRole('status', { name: `Inputs of ${taskId.slice(0, 12)}` })
+      await line.waitFor({ timeout: 30_000 })
+      await expect.poll(async () => await line.innerText(), { timeout: 15_000, interval: 250 }).toMatch(/^Fetching inputs… \d+\.\d MB \/ 25\.2 MB$/)
+      await screenshot(pageB, 'web-B-inputs-arriving')
+      await peers.a.cancelTask(taskId)
+      await line.waitFor({ state: 'detached', timeout: 30_000 })
+      expect(errorsB).toEqual([])
+    } finally {
+      await pageB.close()
+    }
   })
 })

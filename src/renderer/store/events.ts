@@ -3,16 +3,18 @@ import type { ApiEvent, PeerView } from '../../shared/api.js'
 import { loaded } from './resource.js'
 import type { AppData } from './state.js'
 import { trackHeldSince, upsertTask } from './tasks.js'
-import { applyProgress } from './transfers.js'
+import { applyInputProgress, applyProgress, forgetInputFetch } from './transfers.js'
 
 /** The state change an event causes; undefined when it changes nothing here. */
 export function applyEvent (state: AppData, event: ApiEvent, now: number): Partial<AppData> | undefined {
   switch (event.type) {
     case 'task:state': {
       const tasks = upsertTask(state.tasks.data ?? new Map(), event.task)
+      const inputs = event.task.runningHere ? state.inputs : forgetInputFetch(state.inputs, event.task.taskId)
       return {
         tasks: state.tasks.data === undefined ? state.tasks : { ...state.tasks, data: tasks },
-        heldSince: trackHeldSince(state.heldSince, event.task, now)
+        heldSince: trackHeldSince(state.heldSince, event.task, now),
+        ...(inputs === state.inputs ? {} : { inputs })
       }
     }
     case 'sharing:changed':
@@ -26,7 +28,9 @@ export function applyEvent (state: AppData, event: ApiEvent, now: number): Parti
     }
     case 'transfer:progress': {
       const outputs = applyProgress(state.outputs, event)
-      return outputs === state.outputs ? undefined : { outputs }
+      const inputs = applyInputProgress(state.inputs, event)
+      if (outputs === state.outputs && inputs === state.inputs) return undefined
+      return { ...(outputs === state.outputs ? {} : { outputs }), ...(inputs === state.inputs ? {} : { inputs }) }
     }
     case 'task:log':
       return undefined

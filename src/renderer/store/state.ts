@@ -6,7 +6,7 @@ import type { LendSample } from './history.js'
 import type { TaskLog } from './logs.js'
 import { emptyResource, type Resource } from './resource.js'
 import type { HeldSince, TaskMap } from './tasks.js'
-import type { OutputsDownloads } from './transfers.js'
+import type { InputFetches, OutputsDownloads } from './transfers.js'
 
 /** The views every peer shows. */
 export const VIEW_TABS = ['lending', 'borrowing', 'network', 'settings'] as const
@@ -37,6 +37,8 @@ export interface AppData {
   why: Resource<WhyResponse>
   /** Downloads of outputs by task id, shown in the task's panel. */
   outputs: OutputsDownloads
+  /** Inputs fetched here for tasks this computer runs, shown in "Tasks running here". */
+  inputs: InputFetches
   notice: Notice | null
 }
 
@@ -54,5 +56,6 @@ export const initialData = (link: LinkState): AppData => ({
   log: null,
   why: emptyResource(),
   outputs: {},
+  inputs: {},
   notice: null
 })

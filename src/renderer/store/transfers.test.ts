@@ -6,7 +6,7 @@ import type { Transport } from '../transport/index.js'
 import { createAppStore } from './app-store.js'
 import { applyEvent } from './events.js'
 import { initialData } from './state.js'
-import { applyProgress, downloadFailed, downloadRequested, downloadSaved, outputsLine } from './transfers.js'
+import { applyInputProgress, applyProgress, downloadFailed, downloadRequested, downloadSaved, inputsLine, outputsLine } from './transfers.js'
 
 const ID = 'c'.repeat(64)
 const progress = (bytes: number, total: number | null, done = false, error?: string): ApiEvent =>
@@ -49,7 +49,33 @@ describe('outputs downloads (pure)', () => {
   it('applies transfer:progress events to the state', () => {
     const state = initialData('online')
     expect(applyEvent(state, progress(1, 2), 0)?.outputs?.[ID]?.bytes).toBe(1)
-    expect(applyEvent(state, { ...progress(1, 2), direction: 'inputs' } as ApiEvent, 0)).toBeUndefined()
+    expect(applyEvent(state, progress(1, 2), 0)?.inputs).toBeUndefined()
+  })
+})
+
+describe('inputs fetched here for a task this computer runs', () => {
+  const inputs = (bytes: number, total: number | null, done = false, error?: string): Extract<ApiEvent, { type: 'transfer:progress' }> =>
+    ({ ...progress(bytes, total, done, error), direction: 'inputs' } as Extract<ApiEvent, { type: 'transfer:progress' }>)
+
+  it('follows the fetch and forgets it when it ends, done or failed; outputs events leave it alone', () => {
+    let f = applyInputProgress({}, inputs(10_000_000, 50_000_000))
+    expect(inputsLine(f[ID]!)).toBe('Fetching inputs… 10.0 MB / 50.0 MB')
+    expect(applyInputProgress(f, progress(1, 2) as Extract<ApiEvent, { type: 'transfer:progress' }>)).toBe(f)
+    f = applyInputProgress(f, inputs(30_000_000, 50_000_000))
+    expect(f[ID]).toEqual({ bytes: 30_000_000, total: 50_000_000 })
+    expect(applyInputProgress(f, inputs(50_000_000, 50_000_000, true))).toEqual({})
+    expect(applyInputProgress(f, inputs(30_000_000, 50_000_000, true, 'no block arrived for 30 s'))).toEqual({})
+    expect(inputsLine({ bytes: 999, total: null })).toBe('Fetching inputs… 999 B / ?')
+  })
+
+  it('reaches the state from events, and a task that no longer runs here drops a fetch whose end was missed', () => {
+    let state = initialData('online')
+    state = { ...state, ...applyEvent(state, inputs(5_000_000, 20_000_000), 0) }
+    expect(state.inputs[ID]).toEqual({ bytes: 5_000_000, total: 20_000_000 })
+    expect(state.outputs[ID]).toBeUndefined()
+    const task = { taskId: ID, runningHere: true } as Extract<ApiEvent, { type: 'task:state' }>['task']
+    expect(applyEvent(state, { type: 'task:state', task }, 0)?.inputs).toBeUndefined()
+    expect(applyEvent(state, { type: 'task:state', task: { ...task, runningHere: false } }, 0)?.inputs).toEqual({})
   })
 })
 

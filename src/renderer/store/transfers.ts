@@ -1,5 +1,6 @@
-// Downloads of tasks' outputs, per task: what the peer's transfer:progress events say, and the
-// outcome of the user's "Download outputs". Pure: the store applies these.
+// Transfers per task, from the peer's transfer:progress events: downloads of my tasks' outputs
+// (with the outcome of the user's "Download outputs"), and the inputs this computer fetches for the
+// colleagues' tasks it runs. Pure: the store applies these.
 import type { ApiEvent, DownloadOutputsResponse } from '../../shared/api.js'
 import { formatProgress } from '../format/units.js'
 
@@ -23,7 +24,27 @@ const IDLE: OutputsDownload = { bytes: 0, total: null, active: false, savedDir: 
 
 const put = (downloads: OutputsDownloads, taskId: string, next: OutputsDownload): OutputsDownloads => ({ ...downloads, [taskId]: next })
 
-/** Progress of an outputs download; inputs fetched by a lender are not shown here. */
+/** Inputs this computer is fetching for a task it runs, by task id: bytes so far of the total. */
+export type InputFetches = Readonly<Record<string, { bytes: number, total: number | null }>>
+
+/** Follows the fetch of a task's inputs here; its end (done or failed) removes it. */
+export function applyInputProgress (fetches: InputFetches, event: ProgressEvent): InputFetches {
+  if (event.direction !== 'inputs') return fetches
+  if (!event.done) return { ...fetches, [event.taskId]: { bytes: event.bytes, total: event.total } }
+  return forgetInputFetch(fetches, event.taskId)
+}
+
+/** Drops a task's fetch (it ended, or the task no longer runs here and its last event was missed). */
+export function forgetInputFetch (fetches: InputFetches, taskId: string): InputFetches {
+  if (!(taskId in fetches)) return fetches
+  const { [taskId]: _gone, ...rest } = fetches
+  return rest
+}
+
+/** The line under a task running here while its inputs arrive. */
+export const inputsLine = (fetch: InputFetches[string]): string => `Fetching inputs… ${formatProgress(fetch.bytes, fetch.total)}`
+
+/** Progress of an outputs download (applyInputProgress follows the inputs). */
 export function applyProgress (downloads: OutputsDownloads, event: ProgressEvent): OutputsDownloads {
   if (event.direction !== 'outputs') return downloads
   const prev = downloads[event.taskId] ?? IDLE
