@@ -11,7 +11,7 @@ import { alive, runBench } from '../helpers/bench.js'
 
 
 describe('bench transfer (2 MB)', () => {
-  it('measures fetch, export and plain TCP, verifies the bytes, writes the JSON and leaves no peer process', async () => {
+  it('measures fetch, export, plain TCP and a bare libp2p stream, verifies the bytes, writes the JSON and leaves no peer process', async () => {
     const { code, out } = await runBench(['transfer', '--size', '2m'])
     expect(code, out).toBe(0)
     const s = JSON.parse(out.trim().split('\n').at(-1)!) as TransferRun
@@ -19,12 +19,14 @@ describe('bench transfer (2 MB)', () => {
     try {
       expect(s).toMatchObject({ experiment: 'transfer', bytes: 2_000_000, verified: true, goal: { ratio: 0.5 } })
       expect(s.cid).toMatch(/^b[a-z2-7]{50,}$/)
-      for (const phase of [s.add, s.fetch, s.export, s.tcp]) {
+      for (const phase of [s.add, s.fetch, s.export, s.tcp, s.stream]) {
         expect(phase.ms, out).toBeGreaterThanOrEqual(0)
         expect(phase.mbPerSec, out).toBeGreaterThan(0)
       }
       expect(s.fetch.peakRssMb).toBeGreaterThan(0)
       expect(s.ratio).toBeCloseTo(s.fetch.mbPerSec / s.tcp.mbPerSec, 1)
+      expect(s.streamRatio).toBeCloseTo(s.stream.mbPerSec / s.tcp.mbPerSec, 1)
+      expect(out).toContain('libp2p stream copy (Noise + yamux, no bitswap)')
       expect(typeof s.goalMet).toBe('boolean')
       expect(out).toContain('goal: fetch ≥ 0.5 × plain TCP')
       expect(json, out).toBeDefined()

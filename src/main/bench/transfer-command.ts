@@ -1,5 +1,5 @@
-// `bench transfer`: flags → runTransfer per size → a table of fetch, export and plain TCP MB/s, and
-// the fetch/TCP ratio against the goal (≥ 0.5).
+// `bench transfer`: flags → runTransfer per size → a table of fetch, export, plain TCP and bare
+// libp2p stream MB/s, and the fetch/TCP ratio against the goal (≥ 0.5).
 import { contentDefaults } from '../data/index.js'
 import { BenchUsageError, intFlag, numberFlag, parseExperimentArgs } from './args.js'
 import type { Experiment } from './experiment.js'
@@ -69,10 +69,10 @@ const pad = (s: string | number, n: number): string => String(s).padStart(n)
 
 /** The table: one row per size. */
 export function describeTransfer (results: Array<TransferRun | TransferFailure>): string[] {
-  const lines = ['', `== transfer (MB/s; goal: fetch ≥ ${RATIO_GOAL} × plain TCP)`, `   ${pad('size', 8)} ${pad('add', 7)} ${pad('fetch', 7)} ${pad('export', 7)} ${pad('TCP', 7)} ${pad('ratio', 6)} ${pad('RSS fetch/export MiB', 21)}  sha256   goal`]
+  const lines = ['', `== transfer (MB/s; goal: fetch ≥ ${RATIO_GOAL} × plain TCP)`, `   ${pad('size', 8)} ${pad('add', 7)} ${pad('fetch', 7)} ${pad('export', 7)} ${pad('TCP', 7)} ${pad('stream', 7)} ${pad('ratio', 6)} ${pad('stream/TCP', 10)} ${pad('RSS fetch/export MiB', 21)}  sha256   goal`]
   for (const r of results) {
     if ('error' in r) { lines.push(`   ${pad(formatSize(r.bytes), 8)} FAILED: ${r.error}`); continue }
-    lines.push(`   ${pad(formatSize(r.bytes), 8)} ${pad(r.add.mbPerSec, 7)} ${pad(r.fetch.mbPerSec, 7)} ${pad(r.export.mbPerSec, 7)} ${pad(r.tcp.mbPerSec, 7)} ${pad(r.ratio, 6)} ${pad(`${r.fetch.peakRssMb}/${r.export.peakRssMb}`, 21)}  same     ${r.goalMet ? 'MET' : 'NOT MET'}`)
+    lines.push(`   ${pad(formatSize(r.bytes), 8)} ${pad(r.add.mbPerSec, 7)} ${pad(r.fetch.mbPerSec, 7)} ${pad(r.export.mbPerSec, 7)} ${pad(r.tcp.mbPerSec, 7)} ${pad(r.stream.mbPerSec, 7)} ${pad(r.ratio, 6)} ${pad(r.streamRatio, 10)} ${pad(`${r.fetch.peakRssMb}/${r.export.peakRssMb}`, 21)}  same     ${r.goalMet ? 'MET' : 'NOT MET'}`)
   }
   return lines
 }

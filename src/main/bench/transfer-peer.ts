@@ -10,12 +10,14 @@ import { pipeline } from 'node:stream/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createContentStore, type ContentStore } from '../data/index.js'
-import { createP2P, orgKeyFromFile, type MCLibp2p } from '../p2p/index.js'
+import { createP2P, orgKeyFromFile, send as sendOnStream, type MCLibp2p } from '../p2p/index.js'
 import { TRANSFER_PEER_ENV, type TransferPeerInit, type TransferPeerMessage, type TransferReply, type TransferRequest } from './transfer-protocol.js'
 
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const send = (m: TransferPeerMessage): void => { if (process.connected) process.send!(m) }
 const CHUNK = 1 << 20
+/** The bench's own stream protocol: the file's bytes, then the end of the stream. */
+const STREAM_PROTOCOL = '/mcloud/bench/stream/1.0.0'
 
 async function hashFile (path: string): Promise<string> {
   const hash = createHash('sha256')
@@ -61,6 +63,8 @@ class TransferPeer {
       })
       case 'tcp-serve': return await this.tcpServe()
       case 'tcp-copy': return await this.tcpCopy(r.port, r.bytes)
+      case 'stream-serve': return await this.streamServe()
+      case 'stream-copy': return await this.streamCopy(r.addr, r.bytes)
       case 'cpu': return { cpuMs: cpuMs() }
     }
   }
@@ -101,6 +105,37 @@ class TransferPeer {
     const ms = performance.now() - started
     await rm(target, { force: true })
     if (bytes !== expected) throw new Error(`tcp copy got ${bytes} bytes, expected ${expected}`)
+    return { ms, bytes }
+  }
+
+  private async streamServe (): Promise<Omit<TransferReply, 'id'>> {
+    await this.node.handle(STREAM_PROTOCOL, async (stream: any) => {
+      try {
+        for await (const chunk of createReadStream(this.source)) await sendOnStream(stream, chunk as Buffer)
+        await stream.close()
+      } catch (err) {
+        stream.abort?.(err instanceof Error ? err : new Error(String(err)))
+      }
+    })
+    return {}
+  }
+
+  /** One libp2p stream into a file: the same connection (Noise + yamux) a fetch uses, without bitswap or the blockstore. */
+  private async streamCopy (addr: string, expected: number): Promise<Omit<TransferReply, 'id'>> {
+    const target = join(this.init.dir, 'stream-copy.bin')
+    const started = performance.now()
+    let bytes = 0
+    const stream = await this.node.dialProtocol(multiaddr(addr), STREAM_PROTOCOL)
+    await pipeline(async function * () {
+      for await (const chunk of stream as AsyncIterable<Uint8Array | { subarray: () => Uint8Array }>) {
+        const b = chunk instanceof Uint8Array ? chunk : chunk.subarray()
+        bytes += b.byteLength
+        yield b
+      }
+    }, createWriteStream(target))
+    const ms = performance.now() - started
+    await rm(target, { force: true })
+    if (bytes !== expected) throw new Error(`stream copy got ${bytes} bytes, expected ${expected}`)
     return { ms, bytes }
   }
 }

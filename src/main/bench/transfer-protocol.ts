@@ -22,6 +22,10 @@ export type TransferRequest =
   | { op: 'tcp-serve' }
   /** Copies the served bytes over plain TCP into a file. */
   | { op: 'tcp-copy', port: number, bytes: number }
+  /** Serves the added file's bytes on a plain libp2p stream protocol (Noise + yamux, no bitswap). */
+  | { op: 'stream-serve' }
+  /** Copies the bytes A serves over one libp2p stream into a file: the transport's own ceiling. */
+  | { op: 'stream-copy', addr: string, bytes: number }
   /** The CPU time this process has used so far (cpuMs). */
   | { op: 'cpu' }
 

@@ -35,12 +35,19 @@ export interface TransferRun {
   /** The same bytes over plain TCP on 127.0.0.1, file to file. */
   tcp: { ms: number, mbPerSec: number }
   /**
+   * The same bytes over one libp2p stream of the peers' own connection (Noise + yamux), file to
+   * file: the most any protocol on this libp2p stack moves here, bitswap or not.
+   */
+  stream: { ms: number, mbPerSec: number }
+  /**
    * CPU seconds each peer process used during the plain copy and during the fetch, and the whole
    * machine's busy share then (0–100 %, every core): where the fetch's time goes.
    */
-  cpu: { tcp: PhaseCpu, fetch: PhaseCpu }
+  cpu: { tcp: PhaseCpu, stream: PhaseCpu, fetch: PhaseCpu }
   /** fetch MB/s ÷ TCP MB/s. */
   ratio: number
+  /** libp2p stream MB/s ÷ TCP MB/s: the ratio the transport alone allows. */
+  streamRatio: number
   /** The exported file's sha256 equals A's. */
   verified: boolean
   goal: { ratio: number }
@@ -128,12 +135,16 @@ export async function runTransfer (bytes: number, o: TransferOptions, print: (li
     const { result: tcp, cpu: tcpCpu } = await measureCpu(a, b, async () => await b.request({ op: 'tcp-copy', port: port!, bytes }))
     print(`   plain TCP copy: ${Math.round(tcp.ms!)} ms (${describeCpu(tcpCpu)})`)
     await b.request({ op: 'dial', addr: a.addr })
+    await a.request({ op: 'stream-serve' })
+    const { result: streamed, cpu: streamCpu } = await measureCpu(a, b, async () => await b.request({ op: 'stream-copy', addr: a.addr, bytes }))
+    print(`   libp2p stream copy (Noise + yamux, no bitswap): ${Math.round(streamed.ms!)} ms (${describeCpu(streamCpu)})`)
     const { result: fetched, cpu: fetchCpu } = await measureCpu(a, b, async () => await b.request({ op: 'fetch', cid: added.cid!, bytes, stallMs: o.stallMs }))
     print(`   B fetched in ${Math.round(fetched.ms!)} ms (peak RSS ${fetched.peakRssMb!} MiB; ${describeCpu(fetchCpu)})`)
     const exported = await b.request({ op: 'export', cid: added.cid! })
     print(`   B exported in ${Math.round(exported.ms!)} ms (peak RSS ${exported.peakRssMb!} MiB)`)
     const fetch = { ms: Math.round(fetched.ms!), mbPerSec: mbPerSec(bytes, fetched.ms!), peakRssMb: fetched.peakRssMb! }
     const tcpResult = { ms: Math.round(tcp.ms!), mbPerSec: mbPerSec(bytes, tcp.ms!) }
+    const stream = { ms: Math.round(streamed.ms!), mbPerSec: mbPerSec(bytes, streamed.ms!) }
     const ratio = Math.round(fetch.mbPerSec / tcpResult.mbPerSec * 100) / 100
     return {
       experiment: 'transfer',
@@ -144,8 +155,10 @@ export async function runTransfer (bytes: number, o: TransferOptions, print: (li
       fetch,
       export: { ms: Math.round(exported.ms!), mbPerSec: mbPerSec(bytes, exported.ms!), peakRssMb: exported.peakRssMb! },
       tcp: tcpResult,
-      cpu: { tcp: tcpCpu, fetch: fetchCpu },
+      stream,
+      cpu: { tcp: tcpCpu, stream: streamCpu, fetch: fetchCpu },
       ratio,
+      streamRatio: Math.round(stream.mbPerSec / tcpResult.mbPerSec * 100) / 100,
       verified: exported.sha256 === added.sha256 && fetched.bytes === bytes,
       goal: { ratio: RATIO_GOAL },
       goalMet: ratio >= RATIO_GOAL,
