@@ -1,7 +1,6 @@
 // Real peers refuse forged and stale records: a forger gets no acknowledgement from any replica,
 // and no reader is ever handed the forgery (DESIGN.md "Records and keys", "Known pitfalls").
 import { join } from 'node:path'
-import { Record as DHTRecord } from '@libp2p/kad-dht'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fromString, toString } from 'uint8arrays'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +13,7 @@ import { loadOrCreateIdentity } from '../../src/main/p2p/index.js'
 import { signRecord } from '../../src/main/records/index.js'
 import type { Peer } from '../../src/main/peer/index.js'
 import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
+import { dhtInternals as internals, directPut } from '../helpers/dht.js'
 
 // A huge lease ttl keeps the peers' own liveness/meta writes (every ttl/3) out of the test window,
 // so the keys forged below are held by no replica until the test writes them.
@@ -38,19 +38,6 @@ async function rawPut (peer: Peer, key: string, bytes: Uint8Array): Promise<PutO
   return out
 }
 
-/** PUT_VALUE sent straight to one peer, bypassing the sender's own datastore: did it store it? */
-async function directPut (from: Peer, to: Peer, key: string, bytes: Uint8Array): Promise<boolean> {
-  const record = new DHTRecord(fromString(key), bytes, new Date()).serialize()
-  const network = internals(from).network
-  let acked = false
-  try {
-    for await (const ev of network.sendRequest(to.node.peerId, { type: 'PUT_VALUE', key: fromString(key), record }, { signal: AbortSignal.timeout(5000) })) {
-      if (ev.name === 'PEER_RESPONSE' && ev.record != null) acked = true
-    }
-  } catch { /* a refused put resets the stream */ }
-  return acked
-}
-
 /** What every replica other than `except` hands out for `key` (raw, before any validation). */
 async function replicaCopies (reader: Peer, key: string, except: string[] = []): Promise<Uint8Array[]> {
   const out: Uint8Array[] = []
@@ -61,13 +48,6 @@ async function replicaCopies (reader: Peer, key: string, except: string[] = []):
   } catch { /* not found anywhere */ }
   return out
 }
-
-// kad-dht internals the test reaches into: its request sender and its routing table
-interface DhtInternals {
-  network: { sendRequest: (to: unknown, msg: object, options: { signal: AbortSignal }) => AsyncIterable<{ name: string, record?: unknown }> }
-  routingTable: { size: number }
-}
-const internals = (p: Peer): DhtInternals => p.node.services.dht as unknown as DhtInternals
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.byteLength === b.byteLength && toString(a) === toString(b)
 

@@ -54,6 +54,8 @@ export interface P2PConfig {
   selectors: Record<string, SelectFn>
   /** Backing datastore, wrapped so DHT replicas never roll back; default in-memory */
   datastore?: Datastore
+  /** Called with a record's value when its key is new to this replica; throw to refuse (no ack). Default: all stored */
+  admitNewRecord?: (value: Uint8Array) => void
   /** ICE servers (STUN/TURN urls) for WebRTC; default libp2p's public STUN list, [] for LAN only */
   iceServers?: string[]
   /** Test/bench hook: refuses connections to chosen peers (bench partition splits the network with it); default none */
@@ -81,7 +83,8 @@ export type MCLibp2p = Libp2p<MCServices>
 export async function createP2P (config: P2PConfig): Promise<MCLibp2p> {
   const datastore = new MonotonicDatastore(config.datastore ?? new MemoryDatastore(), {
     selectors: config.selectors,
-    dhtPrefix: C.DHT_DATASTORE_PREFIX
+    dhtPrefix: C.DHT_DATASTORE_PREFIX,
+    admitNew: config.admitNewRecord
   })
 
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []

@@ -30,6 +30,24 @@ describe('MonotonicDatastore', () => {
     expect(await stored(ds)).toBe('v2')
   })
 
+  it('asks admitNew about new keys only: a refusal stores nothing, and keys already held pass without asking', async () => {
+    const asked: string[] = []
+    let open = true
+    const ds = new MonotonicDatastore(new MemoryDatastore(), {
+      selectors: { mc: largest },
+      admitNew: value => { asked.push(toString(value)); if (!open) throw new Error('over quota') }
+    })
+    await ds.put(dsKey, record('v1'))
+    open = false
+    await ds.put(dsKey, record('v2')) // an update of a key held here: not asked
+    expect(await stored(ds)).toBe('v2')
+    const otherKey = fromString('/mc/task/t2/state')
+    const otherDsKey = new Key(`/dht/record/${toString(otherKey, 'base32')}`, false)
+    await expect(ds.put(otherDsKey, record('x', otherKey))).rejects.toThrow('over quota')
+    expect(await ds.has(otherDsKey)).toBe(false)
+    expect(asked).toEqual(['v1', 'x'])
+  })
+
   it('accepts a re-put of the same value (kad-dht refreshes timeReceived)', async () => {
     const ds = new MonotonicDatastore(new MemoryDatastore(), { selectors: { mc: largest } })
     await ds.put(dsKey, record('v2'))

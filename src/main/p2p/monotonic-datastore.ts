@@ -16,12 +16,18 @@ export interface MonotonicDatastoreInit {
   selectors: Record<string, SelectFn>
   /** kad-dht's datastorePrefix; default '/dht' */
   dhtPrefix?: string
+  /**
+   * Called with a record's value when its key is not stored here yet; throwing refuses the put
+   * (the replica then sends no acknowledgement). Default: every new key is stored.
+   */
+  admitNew?: (value: Uint8Array) => void
 }
 
 export class MonotonicDatastore implements Datastore {
   private readonly inner: Datastore
   private readonly selectors: Record<string, SelectFn>
   private readonly recordPrefix: string
+  private readonly admitNew: ((value: Uint8Array) => void) | undefined
   // get-compare-put must be atomic per key, or two racing puts could both "win"
   private readonly locks = new Map<string, Promise<unknown>>()
 
@@ -29,6 +35,7 @@ export class MonotonicDatastore implements Datastore {
     this.inner = inner
     this.selectors = init.selectors
     this.recordPrefix = `${init.dhtPrefix ?? DHT_DATASTORE_PREFIX}/record/`
+    this.admitNew = init.admitNew
   }
 
   async put (key: Key, val: Uint8Array, options?: AbortOptions): Promise<Key> {
@@ -37,15 +44,27 @@ export class MonotonicDatastore implements Datastore {
       return this.inner.put(key, val, options)
     }
     return this.withLock(name, async () => {
-      await this.assertNotStale(key, val, options)
+      const existing = await this.getOrUndefined(key, options)
+      if (existing == null) this.assertAdmitted(val)
+      else await this.assertNotStale(existing, val)
       return this.inner.put(key, val, options)
     })
   }
 
-  /** Throws StaleRecordError when the stored record for `key` beats `val` under its selector. */
-  private async assertNotStale (key: Key, val: Uint8Array, options?: AbortOptions): Promise<void> {
-    const existingBytes = await this.getOrUndefined(key, options)
-    if (existingBytes == null) return
+  /** Runs admitNew on the value of a record whose key is new here (it throws to refuse). */
+  private assertAdmitted (val: Uint8Array): void {
+    if (this.admitNew === undefined) return
+    let incoming: DHTRecord
+    try {
+      incoming = DHTRecord.deserialize(val)
+    } catch {
+      return // an undecodable record is kad-dht's business
+    }
+    this.admitNew(incoming.value)
+  }
+
+  /** Throws StaleRecordError when the stored record (`existingBytes`) beats `val` under its selector. */
+  private async assertNotStale (existingBytes: Uint8Array, val: Uint8Array): Promise<void> {
     let existing: DHTRecord, incoming: DHTRecord
     try {
       existing = DHTRecord.deserialize(existingBytes)

@@ -40,7 +40,8 @@ export interface PeerConfig {
   /** Abuse limits (defaults in peer/constants.ts): tasks this peer's API posts, and new tasks it takes per submitter from gossip. */
   /** Task inputs and outputs (src/main/data): how long finished tasks' content is kept (default 24 h) and how long a fetch may get no block before it fails (default 30 s). */
   data?: { retainMs?: number, fetchStallMs?: number }
-  taskLimits?: { postBurst?: number, postPerMinute?: number, acceptBurst?: number, acceptPerMinute?: number, catchUpMs?: number }
+  /** Abuse limits (defaults in constants.ts): own posts, new tasks taken from gossip, new records stored as a replica (per writer). */
+  taskLimits?: { postBurst?: number, postPerMinute?: number, acceptBurst?: number, acceptPerMinute?: number, catchUpMs?: number, recordBurst?: number, recordPerMinute?: number }
   /**
    * Set by the control peer: its read API, served at CONTROL_ROUTES (and /metrics) by this peer's
    * API server. Returns undefined while the database is still opening (the routes answer 503).

@@ -19,6 +19,14 @@ export const SUBMIT_CONCURRENCY = 8
 export const TASK_ACCEPT_BURST = 2 * TASK_POST_BURST
 /** New tasks taken per submitter per minute from gossip, once its burst is spent. */
 export const TASK_ACCEPT_PER_MINUTE = 2 * TASK_POST_PER_MINUTE
+/**
+ * New DHT keys a replica stores per writer in one burst (record-quota.ts): a task is two new keys
+ * (spec, state), so this is four times TASK_POST_BURST in tasks' worth. Keys it already holds
+ * (leases, heartbeats, results) are not counted.
+ */
+export const RECORD_NEW_KEYS_BURST = 2 * 4 * TASK_POST_BURST
+/** New DHT keys a replica stores per writer per minute once the burst is spent (4 × the posting rate). */
+export const RECORD_NEW_KEYS_PER_MINUTE = 2 * 4 * TASK_POST_PER_MINUTE
 /** Submitters tracked at once; the least recently seen is forgotten (its bucket starts full). */
 export const TASK_ACCEPT_MAX_SUBMITTERS = 10_000
 /** Per-task admission decisions remembered, so a task's spec, state and cancel count once. */

@@ -35,6 +35,8 @@ import { metaChangeKey, nodeMeta } from './node-meta.js'
 import { readSavedConfig } from './saved-config.js'
 import { accessLists, settingsApi } from './settings-api.js'
 import { TaskAdmission } from './task-admission.js'
+import { RecordQuota } from './record-quota.js'
+import { watchExecutor } from './executor-watch.js'
 import { TaskService } from './task-service.js'
 import { WhyService } from './why-service.js'
 import { summarisePlacement } from './why-summary.js'
@@ -87,14 +89,16 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     ? await createOrgKeyFile(orgKeyFile)
     : await orgKeyFromFile(orgKeyFile)
   // The owner's allow/deny lists: one policy for connections (gater) and records (DHT, gossip, store).
-  const access = new PeerAccess(peerIdFromPrivateKey(privateKey).toString(), accessLists(config, saved))
+  const self = peerIdFromPrivateKey(privateKey).toString()
+  const access = new PeerAccess(self, accessLists(config, saved))
   const admits = (signer: string): boolean => access.admits(signer)
+  const quota = new RecordQuota(self, { burst: config.taskLimits?.recordBurst, perMinute: config.taskLimits?.recordPerMinute })
 
   // 2. libp2p node
   const node = await createP2P({
     privateKey, orgKey, listen: config.listen ?? DEFAULT_LISTEN, bootstrap,
     mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidatorsFor(admits), selectors: dhtSelectors,
-    connectionGater: access.gater(config.connectionGater)
+    connectionGater: access.gater(config.connectionGater), admitNewRecord: quota.admitNew
   })
   const peerId = node.peerId.toString()
   const dialer = new PeerDialer(node, { shared: config.dialSlots })
@@ -274,20 +278,7 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
 
   // 5. executor and provider loop; the executor's availability is re-checked every few seconds
   if (config.executor !== undefined) {
-    const executor = config.executor
-    await executor.start?.().catch(() => {})
-    stops.push(async () => { await executor.stop?.() })
-    const checkExecutor = async (): Promise<void> => {
-      const ready = await executor.available().catch(() => false)
-      if (ready !== executorReady) {
-        executorReady = ready
-        lastHasRoom = hasRoom()
-        void lending.tick()
-      }
-    }
-    await checkExecutor()
-    const executorTimer = setInterval(() => { void checkExecutor() }, 5000)
-    stops.push(() => { clearInterval(executorTimer) })
+    stops.push(await watchExecutor(config.executor, () => executorReady, ready => { executorReady = ready; lastHasRoom = hasRoom(); void lending.tick() }))
   }
   scheduler.start()
   stops.push(async () => { await scheduler.stop() })
