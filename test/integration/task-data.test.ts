@@ -62,8 +62,13 @@ describe.skipIf(!dockerAvailable())('task inputs and outputs between peers', () 
     ])
     const task = await waitForEnd(submitter(), taskId, 60_000, 200)
     expect(task).toMatchObject({ status: 'succeeded', holder: first().peerId, resultCid: expect.stringMatching(/^b/) })
-    const out = (await first().taskLogs(taskId)).lines.filter(l => l.stream === 'stdout').map(l => l.line)
+    const lines = (await first().taskLogs(taskId)).lines
+    const out = lines.filter(l => l.stream === 'stdout').map(l => l.line)
     expect(out).toEqual([`${bigHash}  /input/big.bin`, 'alpha', 'beta', 'write=1'])
+    // the task's log says what happened before it ran, for whoever follows it
+    const system = lines.filter(l => l.stream === 'system').map(l => l.line)
+    expect(system).toContain('inputs: fetching 2 (52.4 MB)')
+    expect(system.some(l => /^inputs: ready in \d+\.\d s$/.test(l)), system.join('\n')).toBe(true)
 
     // The submitter fetched the outputs by itself into its data dir.
     const saved = await waitFor('the outputs to be saved', async () => (await submitter().getTask(taskId)).outputsDir ?? undefined, 30_000, 200)

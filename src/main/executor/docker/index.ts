@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import Dockerode from 'dockerode'
 import type { Executor, ExecResult, TaskRun } from '../index.js'
+import { formatBytes } from '../../../shared/byte-format.js'
 import { PausableTimer } from '../pausable-timer.js'
 import {
   AVAILABLE_CACHE_MS, DEFAULT_PULL_TIMEOUT_MS, DEFAULT_WORK_ROOT, LABEL_EPOCH, LABEL_OWNER, LABEL_TASK,
@@ -187,8 +188,13 @@ export class DockerExecutor implements Executor {
     try {
       // before the container exists, so its time never counts against the task's timeout
       if (run.prepareInput !== undefined) {
+        // in the task's log, so the submitter following it sees why nothing runs yet
+        const inputs = run.spec.inputs ?? []
+        system(`inputs: fetching ${inputs.length} (${formatBytes(inputs.reduce((n, i) => n + i.bytes, 0))})`)
+        const started = performance.now()
         const failed = await fillInput(run.prepareInput, dirs.input, signal)
         if (failed !== undefined) return failed
+        system(`inputs: ready in ${((performance.now() - started) / 1000).toFixed(1)} s`)
       }
       if (run.storeOutput !== undefined) {
         keeper = await this.takeKeeper(policy)
