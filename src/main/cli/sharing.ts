@@ -47,15 +47,15 @@ function parseImagePatterns (patterns: string[]): string[] {
   return patterns
 }
 
-/** "1h", "3h", "30m", "90s", "until-resumed" → ms (null = until resumed). */
+/** "1h", "3h", "30m", "90s", "1d", "until-resumed" → ms (null = until resumed). */
 export function parseSnooze (text: string | undefined): number | null {
   if (text === undefined) throw new UsageError('snooze: give a duration like 1h, 3h or 30m, or until-resumed')
   if (text === 'until-resumed' || text === 'forever') return null
-  const m = /^(\d+(?:\.\d+)?)\s*(s|m|min|h)$/.exec(text.trim())
-  if (m == null) throw new UsageError(`snooze: expected a duration like 1h, 3h or 30m, or until-resumed, got "${text}"`)
-  const ms = Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 's' ? 1000 : 60_000)
-  if (ms <= 0 || ms > 7 * 86_400_000) throw new UsageError('snooze: must be more than 0 and at most 7 days')
-  return ms
+  // the unit is required here: a bare "2" could mean minutes or hours
+  const sec = /[a-z]$/.test(text.trim()) ? parseDurationSec(text) : undefined
+  if (sec === undefined) throw new UsageError(`snooze: expected a duration like 1h, 3h or 30m, or until-resumed, got "${text}"`)
+  if (sec <= 0 || sec > 7 * 86_400) throw new UsageError('snooze: must be more than 0 and at most 7 days')
+  return sec * 1000
 }
 
 /** Flags of `mcloud sharing set` (and of `mcloud agent`) → a settings update. */
