@@ -83,23 +83,22 @@ describe.skipIf(!e2eReady())('web UI: task inputs and outputs', () => {
 
   it('B\'s "Tasks running here" shows the input arriving, and drops the line when the task is cancelled', async () => {
     // Half of the input's blocks vanish from A (its only holder) before B may claim: B's fetch then
-    // holds at the half for its stall time, so the page can be read at leisure.
-    const SIZE = 24 * 2 ** 20
-    await writeFile(join(files, 'big.bin'), randomBytes(SIZE))
+    // gets the other half and holds there for its stall time, so the page can be read at leisure.
+    const MiB = 2 ** 20
+    await writeFile(join(files, 'big.bin'), randomBytes(24 * MiB))
     await peers.b.updateSharing({ mode: 'paused' })
     const { taskId } = await peers.a.submitTask({ image: TEST_IMAGE, command: ['sh', '-c', 'wc -c /input/big.bin'], inputPaths: [join(files, 'big.bin')] })
-    const blocksDir = join((await peers.a.status()).dataDir, 'content', 'blocks')
     const leaves: string[] = []
     const walk = async (dir: string): Promise<void> => {
       for (const e of await readdir(dir, { withFileTypes: true })) {
         const path = join(dir, e.name)
         if (e.isDirectory()) await walk(path)
-        else if ((await stat(path)).size === 2 ** 20) leaves.push(path)
+        else if ((await stat(path)).size === MiB) leaves.push(path)
       }
     }
-    await walk(blocksDir)
-    expect(leaves.length).toBe(SIZE / 2 ** 20)
-    for (const leaf of leaves.slice(0, leaves.length / 2)) await rm(leaf)
+    await walk(join((await peers.a.status()).dataDir, 'content', 'blocks'))
+    expect(leaves).toHaveLength(24)
+    for (const leaf of leaves.slice(12)) await rm(leaf)
 
     const { page: pageB, errors: errorsB } = await openPage(browser, await uiUrlOf(peers.b))
     try {
@@ -107,7 +106,8 @@ describe.skipIf(!e2eReady())('web UI: task inputs and outputs', () => {
       await peers.b.updateSharing({ mode: 'on' })
       const line = pageB.getByRole('status', { name: `Inputs of ${taskId.slice(0, 12)}` })
       await line.waitFor({ timeout: 30_000 })
-      await expect.poll(async () => await line.innerText(), { timeout: 15_000, interval: 250 }).toMatch(/^Fetching inputs… \d+\.\d MB \/ 25\.2 MB$/)
+      // the 12 blocks A still has (12 × 1 MiB), however fast they came before the fetch stalled
+      await expect.poll(async () => await line.innerText(), { timeout: 15_000, interval: 250 }).toBe('Fetching inputs… 12.6 MB / 25.2 MB')
       await screenshot(pageB, 'web-B-inputs-arriving')
       await peers.a.cancelTask(taskId)
       await line.waitFor({ state: 'detached', timeout: 30_000 })

@@ -93,6 +93,31 @@ describe('TaskData', () => {
     expect(again.outputsDir(TASK)).toBe(saved)
   })
 
+  it('shows the latest count of a transfer that stalls right after a burst (at most one event per 250 ms, the last one never dropped)', async () => {
+    let resume!: () => void
+    const stalled = new Promise<void>(resolve => { resume = resolve })
+    const store: ContentStore = {
+      ...fakeStore([]),
+      fetch: async (_cid, o) => {
+        for (let bytes = 1; bytes <= 3; bytes++) o?.onProgress?.({ bytes: bytes * 1_000_000, total: 10_000_000 })
+        await stalled // the holder went quiet
+        return { bytes: 10_000_000 }
+      }
+    }
+    const bus = new PeerBus()
+    const seen: Array<Extract<ApiEvent, { type: 'transfer:progress' }>> = []
+    bus.on(e => { if (e.type === 'transfer:progress') seen.push(e) })
+    const slow = new TaskData({ store: async () => store, bus, outputsRoot: join(dir, 'outputs'), maxOutputBytes: () => undefined, task: async () => current })
+    const download = slow.downloadOutputs(TASK, join(dir, 'slow'))
+    await new Promise(resolve => setTimeout(resolve, 400))
+    expect(seen.map(e => e.bytes)).toEqual([1_000_000, 3_000_000])
+    expect(seen.every(e => !e.done)).toBe(true)
+    resume()
+    await download
+    expect(seen.at(-1)).toMatchObject({ bytes: 3_000_000, done: true })
+    expect(seen).toHaveLength(3)
+  })
+
   it('puts outputs into a folder of the user\'s beside what is there', async () => {
     const target = join(dir, 'mine')
     await mkdir(target)

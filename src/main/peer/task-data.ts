@@ -229,15 +229,25 @@ export class TaskData {
   private progress (taskId: string, direction: 'inputs' | 'outputs'): { report: (p: TransferProgress) => void, done: (error?: string) => void } {
     let last = 0
     let latest: TransferProgress = { bytes: 0, total: null }
+    // At most one event per PROGRESS_EVERY_MS, but the latest figure always follows: without the
+    // trailing one, a fetch that stalls (a holder gone) showed the count from before its last burst.
+    let trailing: NodeJS.Timeout | undefined
+    let ended = false
+    const emit = (): void => {
+      last = Date.now()
+      this.c.bus.emit({ type: 'transfer:progress', taskId, direction, bytes: latest.bytes, total: latest.total, done: false })
+    }
     return {
       report: p => {
         latest = p
-        const now = Date.now()
-        if (now - last < PROGRESS_EVERY_MS) return
-        last = now
-        this.c.bus.emit({ type: 'transfer:progress', taskId, direction, bytes: p.bytes, total: p.total, done: false })
+        if (ended || trailing !== undefined) return
+        const wait = last + PROGRESS_EVERY_MS - Date.now()
+        if (wait <= 0) { emit(); return }
+        trailing = setTimeout(() => { trailing = undefined; if (!ended) emit() }, wait)
       },
       done: error => {
+        ended = true
+        clearTimeout(trailing)
         this.c.bus.emit({ type: 'transfer:progress', taskId, direction, bytes: latest.bytes, total: latest.total, done: true, ...(error !== undefined ? { error } : {}) })
       }
     }
