@@ -107,9 +107,9 @@ export class DockerExecutor implements Executor {
     await keepers?.stop()
   }
 
-  /** How many runs found a spare keeper ready, and how many made their own (see keeper-pool.ts). */
-  get keeperStats (): { hits: number, misses: number } {
-    return { hits: this.keepers?.hits ?? 0, misses: this.keepers?.misses ?? 0 }
+  /** How many runs found a spare keeper ready, how many made their own, and how many spares are ready now (see keeper-pool.ts). */
+  get keeperStats (): { hits: number, misses: number, ready: number } {
+    return { hits: this.keepers?.hits ?? 0, misses: this.keepers?.misses ?? 0, ready: this.keepers?.spareIds.length ?? 0 }
   }
 
   async available (): Promise<boolean> {
