@@ -8,6 +8,7 @@ import { createServer, connect } from 'node:net'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createContentStore, type ContentStore } from '../data/index.js'
 import { createP2P, orgKeyFromFile, send as sendOnStream, type MCLibp2p } from '../p2p/index.js'
@@ -109,12 +110,12 @@ class TransferPeer {
   }
 
   private async streamServe (): Promise<Omit<TransferReply, 'id'>> {
-    await this.node.handle(STREAM_PROTOCOL, async (stream: any) => {
+    await this.node.handle(STREAM_PROTOCOL, async (stream: Stream) => {
       try {
         for await (const chunk of createReadStream(this.source)) await sendOnStream(stream, chunk as Buffer)
         await stream.close()
       } catch (err) {
-        stream.abort?.(err instanceof Error ? err : new Error(String(err)))
+        stream.abort(err instanceof Error ? err : new Error(String(err)))
       }
     })
     return {}
