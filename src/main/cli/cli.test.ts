@@ -186,6 +186,13 @@ describe('against a running API (fake peer)', () => {
     expect(JSON.parse(cancelled.stdout)).toEqual({ taskId, status: 'cancelled' })
   })
 
+  it('takes --data-dir before the command too', async () => {
+    expect(JSON.parse((await cli(['--data-dir', dataDir, 'status', '--json'])).stdout)).toMatchObject({ peerId: FAKE_PEER_ID })
+    expect(JSON.parse((await cli([`--data-dir=${dataDir}`, 'status', '--json'])).stdout)).toMatchObject({ peerId: FAKE_PEER_ID })
+    const { stdout } = await cli(['--data-dir', dataDir, 'submit', '--image', 'busybox', '--', 'echo', '--data-dir'])
+    expect(served.api.tasks.get(stdout.trim())?.command).toEqual(['echo', '--data-dir'])
+  })
+
   it('prints readable text', async () => {
     const { stdout: taskId } = await run('submit', '--image', 'busybox', '--', 'echo', 'hi')
     expect(taskId.trim()).toMatch(/^[0-9a-f]{64}$/)

@@ -41,9 +41,20 @@ const wantsHelp = (argv: string[]): boolean => {
   return flags.includes('--help') || flags.includes('-h')
 }
 
+/**
+ * `mcloud --data-dir DIR CMD …` reads as `mcloud CMD --data-dir DIR …` (as `git -C DIR CMD` does):
+ * people put the peer first. Placed right after the command, never behind a `--`.
+ */
+function dataDirFirst (argv: string[]): string[] {
+  const [first, ...rest] = argv
+  if (first === '--data-dir' && rest.length >= 2) return [rest[1]!, '--data-dir', rest[0]!, ...rest.slice(2)]
+  if (first?.startsWith('--data-dir=') === true && rest.length >= 1) return [rest[0]!, first, ...rest.slice(1)]
+  return argv
+}
+
 /** Runs the mcloud command line; resolves to the process exit code. */
 export async function runCli (argv: string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv
+  const [name, ...rest] = dataDirFirst(argv)
   if (name === undefined || name === '--help' || name === '-h') {
     io.stdout.write(USAGE.main + '\n')
     return name === undefined ? EXIT.usage : EXIT.ok
