@@ -45,7 +45,7 @@ export async function startWebPeers (owner: string): Promise<WebPeers> {
 
 export function removeContainers (owner: string): void {
   const ids = containerIds(`label=mcloud.owner=${owner}`)
-  if (ids.length > 0) docker(['rm', '-f', ...ids])
+  if (ids.length > 0) docker(['rm', '-f', '-v', ...ids])
 }
 
 export async function tokenOf (peer: Peer): Promise<string> {

@@ -37,7 +37,7 @@ async function buildSuidImage (dir: string): Promise<boolean> {
   try {
     return docker(['cp', path.join(dir, 'euid'), `${id}:/bin/euid`]).status === 0 && docker(['commit', id, SUID_IMAGE]).status === 0
   } finally {
-    docker(['rm', '-f', id])
+    docker(['rm', '-f', '-v', id])
   }
 }
 

@@ -76,7 +76,7 @@ describe.skipIf(noDocker)('DockerExecutor on the real engine', () => {
   })
   afterAll(async () => {
     await executor?.stop()
-    for (const id of leftoverContainers()) docker(['rm', '-f', id])
+    for (const id of leftoverContainers()) docker(['rm', '-f', '-v', id])
     if (workRoot !== undefined) await rm(workRoot, { recursive: true, force: true })
   })
 

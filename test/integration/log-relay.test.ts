@@ -58,7 +58,7 @@ describe.skipIf(!dockerAvailable())('live log relay (WS /api/tasks/:id/logs)', (
     await cluster?.stop()
     for (const i of [2, 3]) {
       const ids = containerIds(`label=mcloud.owner=${OWNER}-${i}`)
-      if (ids.length > 0) docker(['rm', '-f', ...ids])
+      if (ids.length > 0) docker(['rm', '-f', '-v', ...ids])
     }
   })
 

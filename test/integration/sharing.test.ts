@@ -44,7 +44,7 @@ describe.skipIf(!dockerAvailable())('sharing policy and placement', () => {
     await cluster?.stop()
     for (const i of [1, 2]) {
       const ids = containerIds(`label=mcloud.owner=${OWNER}-${i}`)
-      if (ids.length > 0) docker(['rm', '-f', ...ids])
+      if (ids.length > 0) docker(['rm', '-f', '-v', ...ids])
     }
   })
 
