@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { startControlPeer, type ControlPeer } from '../../src/main/control/index.js'
 import { SimulatedSleepExecutor } from '../../src/main/executor/index.js'
+import { TOPIC_TASKS } from '../../src/shared/index.js'
 import { quietSampler, startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
 import { createDatabase, postgresSkipReason, startPostgres, type PgCluster } from '../helpers/postgres.js'
 
@@ -28,13 +29,21 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
     await pgCluster?.stop()
   })
 
-  const start = async (name: string, maxQueue?: number): Promise<ControlPeer> => await startControlPeer({
-    dataDir: join(cluster.root, name), name, listen: ['/ip4/127.0.0.1/tcp/0'], orgKeyFile: cluster.orgKeyFile, mdns: false, apiPort: null,
-    bootstrap: [cluster.peers[0]!.node.getMultiaddrs()[0]!.toString()], leaseTtlMs: 3000, sampler: quietSampler(),
-    dbUrl: await createDatabase(pgCluster, name.replace(/-/g, '_')), maxQueue,
-    // Long enough that only the catch-up after the outage (not the periodic pass) can bring the rows back.
-    reconcileEveryMs: 10 * 60_000
-  })
+  const start = async (name: string, maxQueue?: number): Promise<ControlPeer> => {
+    const control = await startControlPeer({
+      dataDir: join(cluster.root, name), name, listen: ['/ip4/127.0.0.1/tcp/0'], orgKeyFile: cluster.orgKeyFile, mdns: false, apiPort: null,
+      bootstrap: [cluster.peers[0]!.node.getMultiaddrs()[0]!.toString()], leaseTtlMs: 3000, sampler: quietSampler(),
+      dbUrl: await createDatabase(pgCluster, name.replace(/-/g, '_')), maxQueue,
+      // Long enough that only the catch-up after the outage (not the periodic pass) can bring the rows back.
+      reconcileEveryMs: 10 * 60_000
+    })
+    // Observing starts once every peer publishes to it: a task posted before that, started and
+    // finished within a second, reaches this control peer only at its next periodic pass (CI: a
+    // task of the first seconds had no row after 30 s, before any outage).
+    await waitFor('the peers to gossip to the control peer', () =>
+      cluster.peers.every(p => p.node.services.pubsub.getSubscribers(TOPIC_TASKS).some(id => id.toString() === control.peer.peerId)), 20_000)
+    return control
+  }
 
   const submitAndFinish = async (n: number, tag: string): Promise<string[]> => {
     const submitter = cluster.peers[0]!
