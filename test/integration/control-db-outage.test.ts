@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { startControlPeer, type ControlPeer } from '../../src/main/control/index.js'
 import { SimulatedSleepExecutor } from '../../src/main/executor/index.js'
-import { TOPIC_TASKS } from '../../src/shared/index.js'
+import { TOPIC_NODES, TOPIC_TASKS } from '../../src/shared/index.js'
 import { quietSampler, startCluster, waitFor, type Cluster } from '../helpers/cluster.js'
 import { createDatabase, postgresSkipReason, startPostgres, type PgCluster } from '../helpers/postgres.js'
 
@@ -131,6 +131,29 @@ describe.skipIf(skip !== null)('the control peer rides out a database outage', (
       expect(rows.filter(r => mine.has(r.id)).map(r => r.status)).toEqual(Array(mine.size).fill('succeeded'))
       expect(rows.filter(r => !mine.has(r.id) && !fromFirstTest.has(r.id))).toEqual([])
       expect((await control.store.summary()).byStatus.succeeded).toBe(rows.filter(r => r.status === 'succeeded').length)
+    } finally {
+      await control.stop()
+    }
+  })
+
+  it('a task whose every record the control peer missed comes in at the next pass, from the submitter\'s index', async () => {
+    const control = await start('missed-gossip')
+    try {
+      // deaf to gossip (task records, and the submitter's index updates) while two tasks are
+      // posted, run and finish
+      const pubsub = control.peer.node.services.pubsub
+      for (const topic of [TOPIC_TASKS, TOPIC_NODES]) pubsub.unsubscribe(topic)
+      await waitFor('the peers to stop gossiping to it', () => cluster.peers.every(p =>
+        [TOPIC_TASKS, TOPIC_NODES].every(topic => !p.node.services.pubsub.getSubscribers(topic).some(id => id.toString() === control.peer.peerId))), 20_000)
+      const missed = await submitAndFinish(2, 'missed')
+      await new Promise(resolve => setTimeout(resolve, 1000))
+      for (const topic of [TOPIC_TASKS, TOPIC_NODES]) pubsub.subscribe(topic)
+      for (const id of missed) expect(await control.store.job(id).catch(() => undefined), `row of ${id.slice(0, 12)} before the pass`).toBeUndefined()
+      // one pass brings them in (checked on the rows alone: agreement's own DHT reads would feed the mirror)
+      await control.reconcile()
+      await control.mirror.flush()
+      for (const id of missed) expect((await control.store.job(id).catch(() => undefined))?.status, `row of ${id.slice(0, 12)} after the pass`).toBe('succeeded')
+      await agreement('the database to agree with the DHT', control, missed)
     } finally {
       await control.stop()
     }

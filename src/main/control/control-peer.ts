@@ -7,6 +7,7 @@ import { createPeer, type Peer, type PeerConfig } from '../peer/index.js'
 import type { OpenedRecord } from '../records/index.js'
 import { createControlApi } from './control-api.js'
 import { ControlStore } from './control-store.js'
+import { unheardIndexedTasks } from './indexed-tasks.js'
 import { openDb, type ControlDb } from './db.js'
 import { Mirror } from './mirror.js'
 import { ControlReports } from './reports.js'
@@ -63,7 +64,15 @@ export async function startControlPeer (config: ControlPeerConfig): Promise<Cont
   const m = new Mirror({
     store,
     readTask,
-    knownTaskIds: async () => (await peer.listTasks()).map(t => t.taskId),
+    knownTaskIds: async () => {
+      const book = (await peer.listTasks()).map(t => t.taskId)
+      const unheard = await unheardIndexedTasks({
+        known: async () => book,
+        members: async () => (await peer.peers()).map(p => p.peerId),
+        index: async key => (await peer.records.get<'node-tasks'>(key)).best?.value
+      })
+      return [...book, ...unheard]
+    },
     maxQueue: config.maxQueue,
     onDbState: (up, error) => {
       console.error(up
