@@ -96,16 +96,28 @@ class TransferPeer {
 
   /** Plain TCP into a file: the same disk write the fetch does, without encryption, muxing or bitswap. */
   private async tcpCopy (port: number, expected: number): Promise<Omit<TransferReply, 'id'>> {
-    const target = join(this.init.dir, 'tcp-copy.bin')
+    return await this.copyInto('tcp copy', async () => connect(port, '127.0.0.1'), expected)
+  }
+
+  /**
+   * Times `open` and the copy of what it yields into a scratch file (removed after), and checks
+   * the byte count; `ms` includes opening, as a fetch includes finding its peer.
+   */
+  private async copyInto (what: string, open: () => Promise<AsyncIterable<Uint8Array | { subarray: () => Uint8Array }>>, expected: number): Promise<Omit<TransferReply, 'id'>> {
+    const target = join(this.init.dir, `${what.replace(' ', '-')}.bin`)
     const started = performance.now()
     let bytes = 0
-    const socket = connect(port, '127.0.0.1')
-    await pipeline(socket, async function * (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) { bytes += chunk.byteLength; yield chunk }
+    const source = await open()
+    await pipeline(async function * () {
+      for await (const chunk of source) {
+        const b = chunk instanceof Uint8Array ? chunk : chunk.subarray()
+        bytes += b.byteLength
+        yield b
+      }
     }, createWriteStream(target))
     const ms = performance.now() - started
     await rm(target, { force: true })
-    if (bytes !== expected) throw new Error(`tcp copy got ${bytes} bytes, expected ${expected}`)
+    if (bytes !== expected) throw new Error(`${what} got ${bytes} bytes, expected ${expected}`)
     return { ms, bytes }
   }
 
@@ -123,21 +135,7 @@ class TransferPeer {
 
   /** One libp2p stream into a file: the same connection (Noise + yamux) a fetch uses, without bitswap or the blockstore. */
   private async streamCopy (addr: string, expected: number): Promise<Omit<TransferReply, 'id'>> {
-    const target = join(this.init.dir, 'stream-copy.bin')
-    const started = performance.now()
-    let bytes = 0
-    const stream = await this.node.dialProtocol(multiaddr(addr), STREAM_PROTOCOL)
-    await pipeline(async function * () {
-      for await (const chunk of stream as AsyncIterable<Uint8Array | { subarray: () => Uint8Array }>) {
-        const b = chunk instanceof Uint8Array ? chunk : chunk.subarray()
-        bytes += b.byteLength
-        yield b
-      }
-    }, createWriteStream(target))
-    const ms = performance.now() - started
-    await rm(target, { force: true })
-    if (bytes !== expected) throw new Error(`stream copy got ${bytes} bytes, expected ${expected}`)
-    return { ms, bytes }
+    return await this.copyInto('stream copy', async () => await this.node.dialProtocol(multiaddr(addr), STREAM_PROTOCOL), expected)
   }
 }
 

@@ -64,6 +64,8 @@ const START_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 20_000
 
 const mbPerSec = (bytes: number, ms: number): number => Math.round(bytes / 1e6 / (ms / 1000) * 10) / 10
+/** a ÷ b to two decimals. */
+const ratioOf = (a: number, b: number): number => Math.round(a / b * 100) / 100
 
 /** Runs `fn` (a request to one peer) and reports both peers' CPU seconds and the machine's busy share meanwhile. */
 async function measureCpu<T> (a: PeerProcess, b: PeerProcess, fn: () => Promise<T>): Promise<{ result: T, cpu: PhaseCpu }> {
@@ -145,7 +147,7 @@ export async function runTransfer (bytes: number, o: TransferOptions, print: (li
     const fetch = { ms: Math.round(fetched.ms!), mbPerSec: mbPerSec(bytes, fetched.ms!), peakRssMb: fetched.peakRssMb! }
     const tcpResult = { ms: Math.round(tcp.ms!), mbPerSec: mbPerSec(bytes, tcp.ms!) }
     const stream = { ms: Math.round(streamed.ms!), mbPerSec: mbPerSec(bytes, streamed.ms!) }
-    const ratio = Math.round(fetch.mbPerSec / tcpResult.mbPerSec * 100) / 100
+    const ratio = ratioOf(fetch.mbPerSec, tcpResult.mbPerSec)
     return {
       experiment: 'transfer',
       bytes,
@@ -158,7 +160,7 @@ export async function runTransfer (bytes: number, o: TransferOptions, print: (li
       stream,
       cpu: { tcp: tcpCpu, stream: streamCpu, fetch: fetchCpu },
       ratio,
-      streamRatio: Math.round(stream.mbPerSec / tcpResult.mbPerSec * 100) / 100,
+      streamRatio: ratioOf(stream.mbPerSec, tcpResult.mbPerSec),
       verified: exported.sha256 === added.sha256 && fetched.bytes === bytes,
       goal: { ratio: RATIO_GOAL },
       goalMet: ratio >= RATIO_GOAL,
