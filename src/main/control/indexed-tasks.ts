@@ -4,6 +4,7 @@
 // hear of it again once the task finished. Each member's own index lists its open and its recent
 // tasks, so every reconcile pass reads the indexes and hands the unknown ids to the mirror.
 import { nodeTasksKey, type NodeTasks } from '../../shared/index.js'
+import { Slots } from '../peer/slots.js'
 
 /** Index reads at once: one DHT read per member each pass. */
 const CONCURRENCY = 8
@@ -21,13 +22,15 @@ export interface IndexedTasksSource {
 export async function unheardIndexedTasks (c: IndexedTasksSource): Promise<string[]> {
   const [known, members] = await Promise.all([c.known().then(ids => new Set(ids)), c.members()])
   const found = new Set<string>()
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < members.length) {
-      const index = await c.index(nodeTasksKey(members[next++]!)).catch(() => undefined)
+  const slots = new Slots(CONCURRENCY)
+  await Promise.all(members.map(async member => {
+    const release = await slots.acquire()
+    try {
+      const index = await c.index(nodeTasksKey(member)).catch(() => undefined)
       for (const id of [...index?.open ?? [], ...index?.recent ?? []]) if (!known.has(id)) found.add(id)
+    } finally {
+      release()
     }
-  }
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, members.length) }, worker))
+  }))
   return [...found]
 }

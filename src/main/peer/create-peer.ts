@@ -89,10 +89,10 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     ? await createOrgKeyFile(orgKeyFile)
     : await orgKeyFromFile(orgKeyFile)
   // The owner's allow/deny lists: one policy for connections (gater) and records (DHT, gossip, store).
-  const self = peerIdFromPrivateKey(privateKey).toString()
-  const access = new PeerAccess(self, accessLists(config, saved))
+  const peerId = peerIdFromPrivateKey(privateKey).toString()
+  const access = new PeerAccess(peerId, accessLists(config, saved))
   const admits = (signer: string): boolean => access.admits(signer)
-  const quota = new RecordQuota(self, { burst: config.taskLimits?.recordBurst, perMinute: config.taskLimits?.recordPerMinute })
+  const quota = new RecordQuota(peerId, { burst: config.taskLimits?.recordBurst, perMinute: config.taskLimits?.recordPerMinute })
 
   // 2. libp2p node
   const node = await createP2P({
@@ -100,7 +100,6 @@ async function start (config: PeerConfig, stops: Array<() => Promise<void> | voi
     mdns: config.mdns ?? true, relayServer: config.relayServer ?? true, validators: dhtValidatorsFor(admits), selectors: dhtSelectors,
     connectionGater: access.gater(config.connectionGater), admitNewRecord: quota.admitNew
   })
-  const peerId = node.peerId.toString()
   const dialer = new PeerDialer(node, { shared: config.dialSlots })
   const bus = new PeerBus()
   const connectedPeers = (): number => membership.connectedIds().size

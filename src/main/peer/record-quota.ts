@@ -34,16 +34,15 @@ export class RecordQuota {
   private readonly logged = new Map<string, number>()
   private readonly now: () => number
   private readonly log: (line: string) => void
+  private readonly limits: string
 
-  constructor (private readonly self: string, private readonly init: RecordQuotaInit = {}) {
+  constructor (private readonly self: string, init: RecordQuotaInit = {}) {
     this.now = init.now ?? (() => performance.now())
     this.log = init.log ?? (line => { console.warn(line) })
-    this.buckets = new TokenBuckets({
-      burst: init.burst ?? RECORD_NEW_KEYS_BURST,
-      perMinute: init.perMinute ?? RECORD_NEW_KEYS_PER_MINUTE,
-      maxKeys: TASK_ACCEPT_MAX_SUBMITTERS,
-      now: this.now
-    })
+    const burst = init.burst ?? RECORD_NEW_KEYS_BURST
+    const perMinute = init.perMinute ?? RECORD_NEW_KEYS_PER_MINUTE
+    this.limits = `more than ${burst} at once or ${perMinute} a minute`
+    this.buckets = new TokenBuckets({ burst, perMinute, maxKeys: TASK_ACCEPT_MAX_SUBMITTERS, now: this.now })
   }
 
   /** For MonotonicDatastore: called with the record's value (a signed envelope) when its key is new here. */
@@ -60,7 +59,7 @@ export class RecordQuota {
     if (at - (this.logged.get(writer) ?? -Infinity) >= TASK_DROP_LOG_MS) {
       this.logged.set(writer, at)
       if (this.logged.size > TASK_ACCEPT_MAX_SUBMITTERS) this.logged.delete(this.logged.keys().next().value!)
-      this.log(`[records] refusing new records of ${writer}: more than ${this.init.burst ?? RECORD_NEW_KEYS_BURST} at once or ${this.init.perMinute ?? RECORD_NEW_KEYS_PER_MINUTE} a minute (${this.refused} refused in all)`)
+      this.log(`[records] refusing new records of ${writer}: ${this.limits} (${this.refused} refused in all)`)
     }
     throw new RecordQuotaError(`${writer} is over its rate of new records at this replica`)
   }

@@ -188,7 +188,8 @@ export class DockerExecutor implements Executor {
     try {
       // before the container exists, so its time never counts against the task's timeout
       if (run.prepareInput !== undefined) {
-        // in the task's log, so the submitter following it sees why nothing runs yet
+        // in the task's log, so the submitter following it sees why nothing runs yet (summed here,
+        // not by shared/schemas inputBytes: zod in the executor's module graph raised the log-flood RSS)
         const inputs = run.spec.inputs ?? []
         system(`inputs: fetching ${inputs.length} (${formatBytes(inputs.reduce((n, i) => n + i.bytes, 0))})`)
         const started = performance.now()
