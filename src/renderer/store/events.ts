@@ -27,10 +27,13 @@ export function applyEvent (state: AppData, event: ApiEvent, now: number): Parti
       return updated === peers ? undefined : { peers: { ...state.peers, data: updated } }
     }
     case 'transfer:progress': {
+      // one direction per event: inputs fetched here, or outputs of my tasks
+      if (event.direction === 'inputs') {
+        const inputs = applyInputProgress(state.inputs, event)
+        return inputs === state.inputs ? undefined : { inputs }
+      }
       const outputs = applyProgress(state.outputs, event)
-      const inputs = applyInputProgress(state.inputs, event)
-      if (outputs === state.outputs && inputs === state.inputs) return undefined
-      return { ...(outputs === state.outputs ? {} : { outputs }), ...(inputs === state.inputs ? {} : { inputs }) }
+      return outputs === state.outputs ? undefined : { outputs }
     }
     case 'task:log':
       return undefined
